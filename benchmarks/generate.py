@@ -305,7 +305,7 @@ disableKinds = []
   taxonomy = ["HTML", "RSS"]
   term = ["HTML", "RSS"]
 [services.rss]
-  limit = -1
+  limit = 20  # the same feed length as digest's default feed_limit
 """
 HUGO_BASEOF = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title>
@@ -365,6 +365,7 @@ RELATIVE_URLS = True
 ARTICLE_URL = "{category}/{slug}/"
 ARTICLE_SAVE_AS = "{category}/{slug}/index.html"
 LOAD_CONTENT_CACHE = False
+FEED_MAX_ITEMS = 20  # the same feed length as digest's default feed_limit
 """
 
 

@@ -13,6 +13,15 @@ changed so close to the last build that the clock may not have moved (then it is
   bodies of their notes. A note body edit re-renders its edition, its paper and the feeds; any
   other edit re-renders everything. Files whose key is unchanged are hard-linked from the previous
   output instead of rendered.
+
+Double buffering: the site a build replaces is kept as the *spare* (`spare/` in this output's part of
+the cache), recorded in the manifest with its folder's inode and the keys of the build that made it.
+The next build that writes updates the spare in place into the new site (see digest.write) and swaps
+it in, and the old site becomes the spare in turn. The record is cleared (the manifest rewritten
+atomically) before the spare is touched, and set again only after the swap, so a spare left by an
+interrupted build, or any folder in its place that does not match the record or lies on another file
+system than the output, is deleted and the build writes a fresh folder instead. Builds without the
+cache delete the old site.
 """
 
 from __future__ import annotations
@@ -21,13 +30,14 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest import __version__
+from digest import __version__, write
 
 FORMAT = 1
 RACY_NS = 2_000_000_000  # files changed this close before the last build are hashed again
@@ -109,14 +119,14 @@ class State:
     options: str  # the options that shape the output, as text
     inputs: dict[str, Stamp] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)
+    intact: bool | None = None  # whether the output folder is the last build's, once looked at
 
     @classmethod
     def open(cls, cache: Path, out: Path, options: str, roots: list[Path]) -> State:
         """Read the record of the last build into out, and stamp every input file now."""
         out = Path(os.path.abspath(out))
-        folder = Path(os.path.abspath(cache)) / digest_of(str(out))[:16]
-        state = cls(folder, out, options)
-        manifest = folder / "manifest.json"
+        state = cls(folder_of(cache, out), out, options)
+        manifest = state.folder / "manifest.json"
         try:
             previous = json.loads(manifest.read_bytes())
             written = manifest.stat().st_mtime_ns
@@ -144,15 +154,17 @@ class State:
         return bool(self.previous) and self.previous.get("inputs_key") == self.inputs_key and self.output_intact()
 
     def output_intact(self) -> bool:
-        """The output folder is the one the last build swapped in, with its marker."""
-        try:
-            return os.stat(self.out).st_ino == self.previous.get("out_inode") and (self.out / ".digest-site").is_file()
-        except OSError:
-            return False
+        """The output folder is the one the last build swapped in, with its marker (looked at once, before this build swaps)."""
+        if self.intact is None:
+            try:
+                self.intact = os.stat(self.out).st_ino == self.previous.get("out_inode") and (self.out / ".digest-site").is_file()
+            except OSError:
+                self.intact = False
+        return self.intact
 
     def file_hash(self, path: Path) -> str:
         """The hash of an input file, by its path."""
-        stamp = self.inputs.get(os.path.abspath(path))
+        stamp = self.inputs.get(str(path)) or self.inputs.get(os.path.abspath(path))  # paths under absolute roots are found as they are
         return stamp.hash if stamp else hash_file(str(path))
 
     def reusable(self, path: str, key: str) -> Path | None:
@@ -169,8 +181,39 @@ class State:
         except OSError:
             return None
 
-    def save(self, keys: dict[str, str], bodies: dict[str, str], body_keys: dict[str, str]) -> None:
-        """Record this build: input stamps, the key of every output file, and the feed entry bodies."""
+    @property
+    def spare(self) -> Path:
+        """Where the spare site is kept."""
+        return self.folder / "spare"
+
+    def claim_spare(self, new_keys: dict[str, str]) -> write.Spare | None:
+        """The spare, to be updated into the site with new_keys: None (and whatever is in its place deleted) unless it is as recorded.
+
+        The record is cleared first: from here on, until save, the spare may be half updated.
+        """
+        record = self.previous.get("spare")
+        if record is not None:
+            self.previous["spare"] = None
+            self.write_manifest(self.previous)
+        if isinstance(record, dict) and isinstance(record.get("keys"), dict) and self.spare_intact(record.get("inode")):
+            return write.Spare(self.spare, record["keys"], new_keys)
+        write.discard(self.spare)
+        return None
+
+    def spare_intact(self, inode: object) -> bool:
+        """The spare folder is a real folder with the recorded inode, on the output's file system."""
+        try:
+            spare, parent = os.lstat(self.spare), os.stat(os.path.dirname(os.path.realpath(self.out)))
+        except OSError:
+            return False
+        return stat.S_ISDIR(spare.st_mode) and spare.st_ino == inode and spare.st_dev == parent.st_dev
+
+    def next_spare(self) -> Path | None:
+        """Where the site this build replaces is to be kept, or None if it is not the site the cache recorded."""
+        return self.spare if self.output_intact() else None
+
+    def save(self, keys: dict[str, str], bodies: dict[str, str], body_keys: dict[str, str], spare_kept: bool = False) -> None:
+        """Record this build: input stamps, the key of every output file, the feed entry bodies, and the spare if one was kept."""
         (self.folder / "bodies").mkdir(parents=True, exist_ok=True)
         wanted = {f"{key}.html" for key in body_keys.values()}
         for slug, key in body_keys.items():
@@ -180,14 +223,25 @@ class State:
         for stale in (self.folder / "bodies").iterdir():
             if stale.name not in wanted:
                 stale.unlink(missing_ok=True)
-        record = {
+        spare = {"inode": os.lstat(self.spare).st_ino, "keys": self.previous.get("keys", {})} if spare_kept else None
+        self.write_manifest({
             "format": FORMAT,
             "inputs_key": self.inputs_key,
             "out_inode": os.stat(self.out).st_ino,
             "inputs": {path: [list(stamp.stat), stamp.hash] for path, stamp in sorted(self.inputs.items())},
             "keys": dict(sorted(keys.items())),
-        }
+            "spare": spare,  # the keys of the previous build, which made the site now kept as the spare
+        })
+
+    def write_manifest(self, record: dict[str, Any]) -> None:
+        """Replace the manifest with record, whole or not at all."""
+        self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(self.folder / "manifest.json", json.dumps(record, separators=(",", ":")).encode("utf-8"))
+
+
+def folder_of(cache: Path, out: Path) -> Path:
+    """The part of the cache folder that belongs to the output folder out."""
+    return Path(os.path.abspath(cache)) / digest_of(os.path.abspath(out))[:16]
 
 
 def write_atomically(target: Path, data: bytes) -> None:

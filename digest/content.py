@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -14,6 +14,9 @@ from digest import files, frontmatter, validation
 from digest.markdown import Document
 from digest.problems import Problems
 from digest.settings import DEFAULT_MAX_MARKDOWN_BYTES
+
+if TYPE_CHECKING:
+    from digest.memo import Memo
 
 
 class FrontMatterModel(BaseModel):
@@ -116,10 +119,11 @@ class Content:
     static: list[Path]
 
 
-def load_content(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES) -> Content:
-    """Read every edition, note and page; record every problem found."""
-    editions = [e for e in (load_edition(d, md, problems, max_bytes) for d in edition_folders(folder, problems)) if e]
-    pages = [p for p in (load_page(path, md, problems, max_bytes) for path in files.find(folder / "pages", ".md", problems)) if p]
+def load_content(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES,
+                 memo: Memo | None = None) -> Content:
+    """Read every edition, note and page (unchanged ones recalled from the memo, if given); record every problem found."""
+    editions = [e for e in (load_edition(d, md, problems, max_bytes, memo) for d in edition_folders(folder, problems)) if e]
+    pages = [p for p in (load_page(path, md, problems, max_bytes, memo) for path in files.find(folder / "pages", ".md", problems)) if p]
     static_root = folder / "static"
     static = files.find(static_root, "", problems)
     return Content(sorted(editions, key=lambda e: (e.date, e.slug)), pages, static)
@@ -151,18 +155,18 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-def load_edition(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: int) -> Edition | None:
+def load_edition(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: int, memo: Memo | None = None) -> Edition | None:
     """Read an edition's index.md and its notes."""
     index = folder / "index.md"
     if not index.is_file():
         problems.add(folder, "an edition folder needs an index.md with the edition's introduction")
         return None
-    parsed = read_markdown(index, problems, max_bytes)
-    meta = validate(EditionMeta, parsed, index, problems) if parsed else None
+    found = read_front_matter(index, EditionMeta, problems, max_bytes, memo)
     inside = [p for p in files.find(folder, "", problems) if p != index]
-    notes = [n for n in (load_note(p, md, problems, max_bytes) for p in inside if p.suffix == ".md") if n]
-    if parsed is None or meta is None:
+    notes = [n for n in (load_note(p, md, problems, max_bytes, memo) for p in inside if p.suffix == ".md") if n]
+    if found is None:
         return None
+    meta, parsed = found
     date = meta.date or parse_date(folder.name)
     assert date is not None  # edition_folders only passes dated folders
     notes.sort(key=lambda n: (n.meta.order is None, n.meta.order or 0, n.path.name))
@@ -171,14 +175,13 @@ def load_edition(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: in
     return Edition(index, folder.name, date, meta, intro, notes, assets, parsed.key_lines)
 
 
-def load_note(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES) -> Note | None:
+def load_note(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES,
+              memo: Memo | None = None) -> Note | None:
     """Read one paper note."""
-    parsed = read_markdown(path, problems, max_bytes)
-    if parsed and isinstance(parsed.data.get("scan"), (int, float)) and "scan" in parsed.scalars:
-        parsed.data["scan"] = parsed.scalars["scan"]  # `scan: 2501.00010` is an id, not a number
-    meta = validate(NoteMeta, parsed, path, problems) if parsed else None
-    if parsed is None or meta is None:
+    found = read_front_matter(path, NoteMeta, problems, max_bytes, memo)
+    if found is None:
         return None
+    meta, parsed = found
     if meta.scan is None and (meta.paper is None or not meta.paper.title):
         problems.add(path, "a note needs `scan:` (a scan's paper id) or `paper:` with at least a `title:`", 1)
         return None
@@ -186,13 +189,32 @@ def load_note(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int = D
     return Note(path, slug, meta, Document(md, parsed.body, anchor_prefix=f"{slug}-", heading_shift=1), parsed.body_line, parsed.key_lines)
 
 
-def load_page(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int) -> Page | None:
+def load_page(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int, memo: Memo | None = None) -> Page | None:
     """Read one standalone page."""
+    found = read_front_matter(path, PageMeta, problems, max_bytes, memo)
+    if found is None:
+        return None
+    meta, parsed = found
+    return Page(path, path.stem, meta, Document(md, parsed.body), parsed.key_lines)
+
+
+def read_front_matter(path: Path, model: type[M], problems: Problems, max_bytes: int, memo: Memo | None) -> tuple[M, frontmatter.FrontMatter] | None:
+    """A Markdown file's validated front matter and its body; recalled from the memo while the file is unchanged."""
+    if memo is not None:
+        recalled = memo.recall(path, problems)
+        if recalled is not None:
+            remembered = frontmatter.FrontMatter(*recalled)
+            return model.model_validate(remembered.data), remembered
+    start = len(problems.items)
     parsed = read_markdown(path, problems, max_bytes)
-    meta = validate(PageMeta, parsed, path, problems) if parsed else None
+    if parsed and model is NoteMeta and isinstance(parsed.data.get("scan"), (int, float)) and "scan" in parsed.scalars:
+        parsed.data["scan"] = parsed.scalars["scan"]  # `scan: 2501.00010` is an id, not a number
+    meta = validate(model, parsed, path, problems) if parsed else None
     if parsed is None or meta is None:
         return None
-    return Page(path, path.stem, meta, Document(md, parsed.body), parsed.key_lines)
+    if memo is not None and not any(p.severity == "error" for p in problems.items[start:]):
+        memo.remember(path, (parsed.data, parsed.body, parsed.body_line, parsed.key_lines), problems.items[start:])
+    return meta, parsed
 
 
 def read_markdown(path: Path, problems: Problems, max_bytes: int) -> frontmatter.FrontMatter | None:

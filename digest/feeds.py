@@ -25,8 +25,14 @@ def entry_id(library: Library, edition: EditionEntry) -> str:
     return f"tag:{library.settings.host},{edition.slug}:edition"
 
 
+def feed_editions(library: Library) -> list[EditionEntry]:
+    """The editions the feeds carry: the newest `feed_limit` (every one when it is 0), oldest first."""
+    limit = library.settings.feed_limit
+    return library.editions[-limit:] if limit else list(library.editions)
+
+
 def make_feeds(library: Library, bodies: dict[str, str]) -> dict[str, bytes]:
-    """`feed.xml` and `atom.xml`: every included edition, newest first, full HTML content."""
+    """`feed.xml` and `atom.xml`: the newest editions (see feed_editions), newest first, full HTML content."""
     return {
         "feed.xml": generator(library, bodies, "feed.xml").rss_str(pretty=True),
         "atom.xml": generator(library, bodies, "atom.xml").atom_str(pretty=True),
@@ -48,7 +54,7 @@ def generator(library: Library, bodies: dict[str, str], self_name: str) -> FeedG
     fg.updated(newest)
     fg.lastBuildDate(newest)
     fg.generator("digest")
-    for edition in reversed(library.editions):
+    for edition in reversed(feed_editions(library)):
         add_entry(fg, library, edition, bodies[edition.slug])
     return fg
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -46,20 +47,30 @@ def first_unsafe(text: str) -> int | None:
 
 
 def find(root: Path, suffix: str, problems: Problems) -> list[Path]:
-    """Every file under root ending in suffix, sorted; links that leave root are refused."""
+    """Every file under root ending in suffix, sorted, each folder's files before its subfolders'; links that leave root are refused.
+
+    Links to folders are checked but not followed, as os.walk does.
+    """
     if not root.is_dir():
         return []
-    top = root.resolve()
+    top = functools.cache(root.resolve)  # resolved only if a link needs checking
     found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        for name in list(dirs):
-            if not _stays_inside(Path(folder, name), top, problems):
-                dirs.remove(name)
-        for name in sorted(names):
-            path = Path(folder, name)
-            if name.endswith(suffix) and not name.startswith(".") and _stays_inside(path, top, problems):
-                found.append(path)
+    folders = [str(root)]
+    while folders:
+        with os.scandir(folders.pop()) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        subfolders = []
+        for entry in entries:
+            if entry.is_dir():
+                if not entry.is_symlink():
+                    subfolders.append(entry.path)
+                else:
+                    _stays_inside(Path(entry.path), top(), problems)
+            elif entry.name.endswith(suffix) and not entry.name.startswith("."):
+                path = Path(entry.path)
+                if not entry.is_symlink() or _stays_inside(path, top(), problems):
+                    found.append(path)
+        folders += reversed(subfolders)
     return found
 
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import heapq
 import itertools
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from digest.content import Content, Edition, Note, Page
 from digest.markdown import slugify
-from digest.problems import Problems
+from digest.problems import Problems, display_path
 from digest.scans import ScanFile, is_arxiv_id, is_doi, normalize_id
 from digest.settings import Settings
+
+if TYPE_CHECKING:
+    from digest.memo import Memo
 
 RESERVED = ("index.html", "editions/", "papers/", "tags/", "feed.xml", "atom.xml", "sitemap.xml", "404.html")
 MAX_SLUG = 60
@@ -194,7 +196,8 @@ class Library:
         return self.editions[-1] if self.editions else None
 
 
-def build_library(settings: Settings, scans: dict[str, ScanFile], content: Content, drafts: bool, problems: Problems) -> Library:
+def build_library(settings: Settings, scans: dict[str, ScanFile], content: Content, drafts: bool, problems: Problems,
+                  memo: Memo | None = None) -> Library:
     """Resolve every cross-reference once; record missing scans and URL collisions."""
     aliases = scan_aliases(scans)
     included = [e for e in content.editions if drafts or not e.meta.draft]
@@ -206,7 +209,10 @@ def build_library(settings: Settings, scans: dict[str, ScanFile], content: Conte
             paper = resolve_paper(note, aliases, papers, problems)
             if paper is not None:
                 place_note(note, entry, paper, tags)
-    relate_all(list(papers.values()))
+    if memo is None:
+        relate_all(list(papers.values()))
+    else:
+        relate_remembered(list(papers.values()), memo)
     covered = {scan.id for scan in (covered_scan(n, aliases) for e in content.editions for n in e.notes) if scan}
     library = Library(
         settings,
@@ -278,7 +284,7 @@ def merge_citation(current: Citation, scan: ScanFile | None, note: Note, problem
     """The scan's record, overridden field by field by the note's `paper:` mapping."""
     citation = current
     if scan is not None and not current.title:
-        p = scan.scan.paper
+        p = scan.paper
         arxiv = normalize_id(p.arxiv_id) if p.arxiv_id else None
         doi = normalize_id(p.doi) if p.doi else None
         citation = Citation(p.title, list(p.authors), p.venue, p.year, arxiv, doi)
@@ -327,51 +333,108 @@ def tag_slug(name: str) -> str:
 
 
 def relate_all(papers: list[PaperEntry], limit: int = 4) -> None:
-    """Set every paper's related papers: the same ranking as related_papers, found through indexes.
+    """Set every paper's related papers: the same ranking as related_papers, computed on bitsets.
 
-    Comparing every pair is quadratic; here only papers sharing a tag or a citation are scored one by
-    one, and papers that share only methods are taken per set of methods, smallest ids first.
+    Papers are numbered by (id, position), so a lower bit is a paper that wins a tie. Every tag and
+    method has a mask: a Python int with one bit per paper that has it; so has the handful of papers
+    linked to a paper by a citation either way. For each paper the scores of all others are summed at
+    once into bit planes (plane k holds bit k of every score) by adding masks with a ripple-carry
+    adder: each shared tag weighs 2, each shared method 1, a citation 3. The best papers are then read
+    off the planes, highest score first, lowest bit first.
     """
-    tags = [{t.slug for t in p.tags} for p in papers]
-    meth = [methods(p) for p in papers]
-    titles = [slugify(p.citation.title) for p in papers]
-    cited = [{slugify(c.title) for c in p.scan.scan.cited_papers} if p.scan else set() for p in papers]
-    by_tag: dict[str, list[int]] = {}
-    by_title: dict[str, list[int]] = {}
-    citing: dict[str, list[int]] = {}
-    by_methods: dict[frozenset[str], list[int]] = {}
-    for i in range(len(papers)):
-        for slug in tags[i]:
-            by_tag.setdefault(slug, []).append(i)
-        by_title.setdefault(titles[i], []).append(i)
-        for title in cited[i]:
-            citing.setdefault(title, []).append(i)
-        if meth[i]:
-            by_methods.setdefault(frozenset(meth[i]), []).append(i)
-    groups = [(group, sorted(members, key=lambda i: (papers[i].id, i))) for group, members in by_methods.items()]
-    for a, paper in enumerate(papers):
-        shared = Counter(itertools.chain.from_iterable(by_tag[slug] for slug in tags[a]))
-        linked = {b for title in cited[a] for b in by_title.get(title, ())}
-        linked.update(citing.get(titles[a], ()))
-        mine = meth[a]
-        scored = {b: 2 * count + len(mine & meth[b]) for b, count in shared.items()}
-        for b in linked:
-            scored[b] = scored.get(b, len(mine & meth[b])) + 3
-        scored.pop(a, None)
-        best = heapq.nsmallest(limit, ((-score, papers[b].id, b) for b, score in scored.items()))
-        floor = -best[-1][0] if len(best) == limit else 1  # papers sharing only methods must reach this score
-        ranked = list(best)
-        for group, members in groups:
-            common = len(mine & group)
-            if common >= floor:
-                taken = 0
-                for b in members:
-                    if taken == limit:
-                        break
-                    if b != a and b not in scored:
-                        ranked.append((-common, papers[b].id, b))
-                        taken += 1
-        paper.related = [papers[b] for _, _, b in sorted(ranked)[:limit]]
+    order = sorted(range(len(papers)), key=lambda i: (papers[i].id, i))
+    ranked = [papers[i] for i in order]
+    slugs: dict[str, str] = {}  # many scans cite the same papers
+    tags = [{t.slug for t in p.tags} for p in ranked]
+    meth = [methods(p) for p in ranked]
+    titles = [_slug(p.citation.title, slugs) for p in ranked]
+    cited = [set(p.scan.cited) if p.scan else set() for p in ranked]
+    by_tag = {slug: _bitset(members) for slug, members in _positions(tags).items()}
+    by_method = {method: _bitset(members) for method, members in _positions(meth).items()}
+    by_title = _positions([{title} for title in titles])
+    citing = _positions(cited)
+    everyone = (1 << len(ranked)) - 1
+    for a, paper in enumerate(ranked):
+        linked = _bitset([*citing.get(titles[a], ()), *(b for title in cited[a] for b in by_title.get(title, ()))])
+        planes: list[int] = []
+        for slug in tags[a]:
+            _add(planes, by_tag[slug], 1)
+        for method in meth[a]:
+            _add(planes, by_method[method], 0)
+        _add(planes, linked, 0)
+        _add(planes, linked, 1)
+        paper.related = [ranked[b] for b in _best(planes, everyone & ~(1 << a), limit)]
+
+
+def _slug(title: str, slugs: dict[str, str]) -> str:
+    """slugify(title), remembered in slugs."""
+    slug = slugs.get(title)
+    if slug is None:
+        slug = slugs[title] = slugify(title)
+    return slug
+
+
+def _positions(keys: list[set[str]]) -> dict[str, list[int]]:
+    """For each key, the positions whose set holds it."""
+    positions: dict[str, list[int]] = {}
+    for i, found in enumerate(keys):
+        for key in found:
+            positions.setdefault(key, []).append(i)
+    return positions
+
+
+def _bitset(positions: list[int]) -> int:
+    """The int whose set bits are the given positions."""
+    bits = bytearray(max(positions, default=-1) // 8 + 1)
+    for i in positions:
+        bits[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(bits, "little")
+
+
+def _add(planes: list[int], mask: int, k: int) -> None:
+    """Add 2**k to the score of every paper in mask, in place, rippling the carry up the planes."""
+    planes.extend([0] * (k - len(planes)))
+    while mask:
+        if k == len(planes):
+            planes.append(mask)
+            return
+        planes[k], mask = planes[k] ^ mask, planes[k] & mask
+        k += 1
+
+
+def _best(planes: list[int], universe: int, limit: int) -> list[int]:
+    """The positions of up to limit papers of the universe scoring above 0: best first, then lowest."""
+    scoring = 0
+    for plane in planes:
+        scoring |= plane
+    universe &= scoring
+    found: list[int] = []
+    while universe and len(found) < limit:
+        top = universe
+        for plane in reversed(planes):
+            if top & plane:
+                top &= plane
+        universe ^= top
+        while top and len(found) < limit:
+            low = top & -top
+            found.append(low.bit_length() - 1)
+            top ^= low
+    return found
+
+
+def relate_remembered(papers: list[PaperEntry], memo: Memo) -> None:
+    """relate_all, or the last build's result when every paper's id, title, tags, methods and citations are as they were."""
+    inputs = (f"{p.id}\0{p.citation.title}\0{sorted(t.slug for t in p.tags)}\0{sorted(methods(p))}\0{p.scan.cited if p.scan else ''}"
+              for p in papers)
+
+    def compute() -> list[list[int]]:
+        relate_all(papers)
+        position = {id(paper): index for index, paper in enumerate(papers)}
+        return [[position[id(other)] for other in paper.related] for paper in papers]
+
+    related = memo.value("related papers", inputs, compute)
+    for paper, indices in zip(papers, related, strict=True):
+        paper.related = [papers[i] for i in indices]
 
 
 def related_papers(paper: PaperEntry, papers: list[PaperEntry], limit: int = 4) -> list[PaperEntry]:  # the oracle relate_all is tested against
@@ -392,7 +455,7 @@ def relatedness(a: PaperEntry, b: PaperEntry) -> int:
 
 def methods(paper: PaperEntry) -> set[str]:
     """The scan's methodology tags, lower-cased."""
-    return {t.lower() for t in paper.scan.scan.methodology_tags} if paper.scan else set()
+    return {t.lower() for t in paper.scan.methodology_tags} if paper.scan else set()
 
 
 def cites(a: PaperEntry, b: PaperEntry) -> bool:
@@ -400,7 +463,7 @@ def cites(a: PaperEntry, b: PaperEntry) -> bool:
     if a.scan is None:
         return False
     title = slugify(b.citation.title)
-    return any(slugify(c.title) == title for c in a.scan.scan.cited_papers)
+    return title in a.scan.cited
 
 
 def page_url(page: Page) -> str:
@@ -415,7 +478,7 @@ def check_urls(library: Library, problems: Problems) -> None:
     def claim(url: str, source: Path) -> None:
         key = url.lower()
         if key in owners and owners[key] != source:
-            problems.add(source, f"would be published at /{url}, which {owners[key]} already uses")
+            problems.add(source, f"would be published at /{url}, which {display_path(owners[key], problems.root)} already uses")
         owners.setdefault(key, source)
 
     for page in library.pages:

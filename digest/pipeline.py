@@ -11,7 +11,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from digest.problems import Problems
 
 if TYPE_CHECKING:
     from digest.library import Library, NoteEntry
+    from digest.memo import Memo
 
 Job = Callable[[], bytes]
 
@@ -69,8 +70,8 @@ class Unchanged:
     out: Path
 
 
-def load(options: Options, problems: Problems) -> Library | None:
-    """Read and validate every input and resolve every reference; None if anything is wrong."""
+def load(options: Options, problems: Problems, memo: Memo | None = None) -> Library | None:
+    """Read and validate every input (recalling unchanged files from the memo, if given) and resolve every reference; None if anything is wrong."""
     from digest.content import load_content
     from digest.library import build_library
     from digest.markdown import new_parser
@@ -80,11 +81,11 @@ def load(options: Options, problems: Problems) -> Library | None:
     settings = load_settings(options.content / "site.yaml", problems, options.base_url)
     md = new_parser(settings.allow_html if settings else False)
     max_bytes = settings.max_scan_bytes if settings else DEFAULT_MAX_SCAN_BYTES
-    scans = load_scans(options.scans, problems, max_bytes)
-    content = load_content(options.content, md, problems, settings.max_markdown_bytes if settings else DEFAULT_MAX_MARKDOWN_BYTES)
+    scans = load_scans(options.scans, problems, max_bytes, memo)
+    content = load_content(options.content, md, problems, settings.max_markdown_bytes if settings else DEFAULT_MAX_MARKDOWN_BYTES, memo)
     if settings is None:
         return None
-    library = build_library(settings, scans, content, options.drafts, problems)
+    library = build_library(settings, scans, content, options.drafts, problems, memo)
     return None if problems.errors else library
 
 
@@ -95,8 +96,10 @@ def render_site(library: Library, options: Options, problems: Problems, state: c
     renderer = render.Renderer(library, options.templates)
     keys = output_keys(library, state) if state else {}
     jobs: list[tuple[str, Job]] = [(path, encoded(job)) for path, job in render.page_jobs(renderer)]
+    in_feeds = {edition.slug for edition in feeds.feed_editions(library)}
     for edition in library.editions:
-        jobs.append((BODY + edition.slug, encoded(lambda edition=edition: renderer.edition_body(edition))))  # type: ignore[misc]
+        if edition.slug in in_feeds:
+            jobs.append((BODY + edition.slug, encoded(lambda edition=edition: renderer.edition_body(edition))))  # type: ignore[misc]
         jobs += email.email_jobs(renderer, edition)
     site = Site(library)
     bodies: dict[str, str] = {}
@@ -166,7 +169,7 @@ def encoded(job: Callable[[], str]) -> Job:
 
 def output_keys(library: Library, state: cache.State) -> defaultdict[str, str]:
     """The key of every output file: a hash of the inputs it is made from (see digest.cache)."""
-    from digest import email
+    from digest import email, feeds
 
     notes = {os.path.abspath(note.path) for edition in library.content.editions for note in edition.notes}
     structure = cache.digest_of(
@@ -189,7 +192,7 @@ def output_keys(library: Library, state: cache.State) -> defaultdict[str, str]:
         keys[f"{paper.url}index.html"] = of_notes(paper.notes)
     structural = defaultdict(lambda: structure, keys)
     structural["index.html"] = keys[library.latest.slug] if library.latest else structure
-    structural["feed.xml"] = cache.digest_of(structure, *(keys[e.slug] for e in library.editions))
+    structural["feed.xml"] = structural["atom.xml"] = cache.digest_of(structure, *(keys[e.slug] for e in feeds.feed_editions(library)))
     return structural
 
 
@@ -231,18 +234,43 @@ def build(options: Options, problems: Problems, write_output: bool = True) -> Si
 
 
 def update(options: Options, problems: Problems) -> Site | Unchanged | None:
-    """Build with the cache in options.cache: nothing when nothing changed, else render only what changed."""
-    if options.cache is None:
+    """Build with the cache in options.cache: nothing when nothing changed, else render and write only what changed.
+
+    The site this build replaces is kept in the cache as the spare, and the next build updates it into its own site.
+    """
+    folder = options.cache
+    if folder is None:
         return build(options, problems)
-    state = cache.State.open(options.cache, options.out, output_options(options), options.inputs)
+    options = replace(options, content=absolute(options.content), scans=absolute(options.scans), templates=absolute(options.templates))
+    state = cache.State.open(folder, options.out, output_options(options), options.inputs)
     if state.unchanged():
         return Unchanged(options.out)
-    library = load(options, problems)
+    memo = open_memo(state, options, problems)
+    library = load(options, problems, memo)
     site = render_site(library, options, problems, state) if library else None
     if site is not None:
-        write.write_site(options.out, site.files, site.copies, site.reused)
-        state.save(site.keys, site.bodies, {e.slug: site.keys[e.slug] for e in site.library.editions})
+        spare = state.claim_spare(site.keys)  # the site before the last, to update in place; None: write a fresh folder
+        kept = write.write_site(options.out, site.files, site.copies, site.reused, spare, keep=state.next_spare())
+        state.save(site.keys, site.bodies, {slug: site.keys[slug] for slug in site.bodies}, spare_kept=kept)
+        memo.save(state.folder / MEMO)
     return site
+
+
+MEMO = "memo.pickle"
+
+
+def open_memo(state: cache.State, options: Options, problems: Problems) -> Memo:
+    """The last successful build's memo of loaded input files, valid for this tool, options, settings and working folder."""
+    from digest.memo import Memo
+
+    settings = state.file_hash(options.content / "site.yaml")  # its limits decide which files load
+    key = cache.digest_of(cache.tool_key(), state.options, settings, str(problems.root.resolve()))
+    return Memo.open(state.folder / MEMO, key, state.file_hash)
+
+
+def absolute(path: Path) -> Path:
+    """The path made absolute (not resolved): the cache knows every input by such a path."""
+    return Path(os.path.abspath(path))
 
 
 @contextmanager

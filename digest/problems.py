@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -66,8 +67,10 @@ def sort_key(problem: Problem) -> tuple[str, int, str, str]:
 
 
 def display_path(path: Path, root: Path) -> str:
-    """Show a path relative to root when it lies inside it."""
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+    """Show a path relative to root when it (or, for a link out of root, the link itself) lies inside it."""
+    for candidate, top in ((path.resolve(), root.resolve()), (Path(os.path.abspath(path)), Path(os.path.abspath(root)))):
+        try:
+            return str(candidate.relative_to(top))
+        except ValueError:
+            continue
+    return str(path)

@@ -60,14 +60,14 @@ class ScanViews(Mapping[str, ScanView]):
 
     def __init__(self, library: Library) -> None:
         """Know every paper's scan; compute nothing yet."""
-        self._scans = {p.id: p.scan.scan for p in library.papers if p.scan}
+        self._scans = {p.id: p.scan for p in library.papers if p.scan}
         self._views: dict[str, ScanView] = {}
 
     def __getitem__(self, paper_id: str) -> ScanView:
         """The scan view of a paper with a scan."""
         view = self._views.get(paper_id)
         if view is None:
-            view = self._views[paper_id] = scan_view(self._scans[paper_id])
+            view = self._views[paper_id] = scan_view(self._scans[paper_id].scan)
         return view
 
     def __iter__(self) -> Iterator[str]:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from digest import files, validation
 from digest.files import clean_json
+from digest.markdown import slugify
 from digest.problems import Problems
+
+if TYPE_CHECKING:
+    from digest.memo import Memo
 
 Text = str  # every string of a scan is cleaned once, before validation, by Scan.clean_everything
 SUPPORT_LEVELS = ("strong", "supported", "moderate", "weak", "unsupported")
@@ -225,6 +229,7 @@ _ARXIV_OLD = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/\d{7}$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_id(raw: str) -> str:
     """The canonical form of a paper id: bare arXiv id without version; DOI lower-cased."""
     value = raw.strip()
@@ -264,20 +269,59 @@ def paper_id(scan: Scan, path: Path) -> str:
 # ---------------------------------------------------------------- loading
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScanFile:
-    """A validated scan and the file it came from."""
+    """A valid scan file: what the library needs of it, and the whole scan, read again when first needed if it was not kept.
+
+    A build validates every scan and keeps it. A cached rebuild takes an unchanged scan's summary
+    from the memo of the last build (see digest.memo) and validates the file only if a page it
+    renders shows the scan.
+    """
 
     id: str
     path: Path
-    scan: Scan
+    version: int
+    paper: PaperInfo
+    methodology_tags: list[str]
+    cited: list[str]  # the titles of the papers it cites, slugified (how papers are matched)
+    kept: Scan | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, scan: Scan, path: Path) -> ScanFile:
+        """A scan file holding its validated scan."""
+        cited = list(dict.fromkeys(slugify(c.title) for c in scan.cited_papers))
+        return cls(paper_id(scan, path), path, scan.scan_version, scan.paper, list(scan.methodology_tags), cited, scan)
+
+    @functools.cached_property
+    def scan(self) -> Scan:
+        """The whole validated scan."""
+        if self.kept is not None:
+            return self.kept
+        data = self.path.read_bytes()
+        return validate_scan(data, [])
+
+    def summary(self) -> tuple[Any, ...]:
+        """What the memo keeps of a scan file, as plain data (fast to store and read back)."""
+        return self.id, self.version, self.paper.model_dump(), self.methodology_tags, self.cited
+
+    @classmethod
+    def recalled(cls, path: Path, summary: tuple[Any, ...]) -> ScanFile:
+        """A scan file from its memo summary; the scan itself is read again when first needed."""
+        scan_id, version, paper, methods, cited = summary
+        return cls(scan_id, path, version, PaperInfo.model_validate(paper), methods, cited)
 
 
-def load_scans(folder: Path, problems: Problems, max_bytes: int) -> dict[str, ScanFile]:
-    """Validate every scan under folder; for each paper keep the highest scan_version."""
+def load_scans(folder: Path, problems: Problems, max_bytes: int, memo: Memo | None = None) -> dict[str, ScanFile]:
+    """Validate every scan under folder (or recall it from the memo); for each paper keep the highest scan_version."""
     chosen: dict[str, ScanFile] = {}
     for path in files.find(folder, ".json", problems):
-        loaded = load_scan(path, problems, max_bytes)
+        summary = memo.recall(path, problems) if memo else None
+        loaded = ScanFile.recalled(path, summary) if summary is not None else None
+        if loaded is None:
+            start = len(problems.items)
+            loaded = load_scan(path, problems, max_bytes)
+            if memo and loaded:
+                memo.remember(path, loaded.summary(), problems.items[start:])
         if loaded is not None:
             chosen[loaded.id] = newer(chosen.get(loaded.id), loaded, problems)
     return dict(sorted(chosen.items()))
@@ -285,9 +329,9 @@ def load_scans(folder: Path, problems: Problems, max_bytes: int) -> dict[str, Sc
 
 def newer(current: ScanFile | None, candidate: ScanFile, problems: Problems) -> ScanFile:
     """The scan with the higher scan_version; on a tie the later file, with a warning."""
-    if current is None or candidate.scan.scan_version > current.scan.scan_version:
+    if current is None or candidate.version > current.version:
         return candidate
-    if candidate.scan.scan_version == current.scan.scan_version:
+    if candidate.version == current.version:
         problems.warn(candidate.path, f"same paper and scan_version as {current.path.name}; using this file")
         return candidate
     return current
@@ -306,13 +350,18 @@ def load_scan(path: Path, problems: Problems, max_bytes: int) -> ScanFile | None
         return None
     dropped: list[int] = []
     try:
-        scan = Scan.model_validate_json(data, context={"dropped": dropped, "clean": not maybe_unsafe(data)})
+        scan = validate_scan(data, dropped)
     except ValidationError as error:
         report_invalid(path, error, problems)
         return None
     if dropped:
         problems.warn(path, f"dropped {sum(dropped):,} control or non-character code points (e.g. U+0000, U+FFFE) from its text")
-    return ScanFile(paper_id(scan, path), path, scan)
+    return ScanFile.of(scan, path)
+
+
+def validate_scan(data: bytes, dropped: list[int]) -> Scan:
+    """Validate a scan from its JSON bytes, cleaning its text (the count of dropped code points goes into dropped)."""
+    return Scan.model_validate_json(data, context={"dropped": dropped, "clean": not maybe_unsafe(data)})
 
 
 # Bytes that may spell a character clean_text drops: raw C0 and C1 controls, U+FFFE and U+FFFF,

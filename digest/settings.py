@@ -14,6 +14,7 @@ from digest.problems import Problems
 DEFAULT_MAX_SCAN_BYTES = 5 * 1024 * 1024
 # A worst-case Markdown file (a huge table, deep brackets) of this size renders in about 3 s here.
 DEFAULT_MAX_MARKDOWN_BYTES = 128 * 1024
+DEFAULT_FEED_LIMIT = 20  # about two and a half years of six-weekly editions: what feed readers fetch comfortably
 
 
 class Author(BaseModel):
@@ -37,6 +38,7 @@ class Settings(BaseModel):
     max_scan_bytes: int = Field(default=DEFAULT_MAX_SCAN_BYTES, ge=1)
     max_markdown_bytes: int = Field(default=DEFAULT_MAX_MARKDOWN_BYTES, ge=1)
     allow_html: bool = False
+    feed_limit: int = Field(default=DEFAULT_FEED_LIMIT, ge=0)  # the newest editions in the feeds; 0 for every edition
 
     @field_validator("base_url")
     @classmethod

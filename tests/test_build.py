@@ -139,6 +139,21 @@ def test_feeds_parse_with_entries_newest_first_full_content_and_absolute_links(s
     assert survey["href"] == BASE + "papers/10.5555-beta.2025-9549f515/"
 
 
+@pytest.mark.parametrize(("limit", "expected"), [
+    (1, ["2026-04-09"]), (2, ["2026-04-09", "2026-02-26"]), (0, ["2026-04-09", "2026-02-26", "2026-01-15"]),
+])
+def test_feed_limit_keeps_the_newest_editions(site: Path, limit: int, expected: list[str]) -> None:
+    settings = site / "content" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f"feed_limit: {limit}\n", encoding="utf-8")
+    out = build(site, "--drafts")
+    for name in ("feed.xml", "atom.xml"):
+        feed = feedparser.parse((out / name).read_bytes())
+        assert not feed.bozo, feed.get("bozo_exception")
+        assert [e.link for e in feed.entries] == [f"{BASE}editions/{slug}/" for slug in expected]
+        assert all(e.content[0].value for e in feed.entries)
+    assert (out / "editions/2026-01-15/index.html").is_file()  # the pages of editions left out of the feeds stay
+
+
 def test_every_page_links_its_feeds_and_internal_links_resolve(site: Path) -> None:
     out = build(site)
     for path in out.rglob("*.html"):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 from pathlib import Path
 
 import pytest
 
-from digest import pipeline
+from digest import cache, pipeline
 from digest.problems import Problems
 
 from conftest import ROOT, run_cli, tree
@@ -23,6 +24,24 @@ def project(tmp_path: Path) -> Path:
     for name in ("content", "scans", "templates"):
         shutil.copytree(ROOT / name, site / name)
     return site
+
+
+def layout(folder: Path) -> dict[str, tuple[int, bytes | None]]:
+    """Every file and folder under folder (and folder itself), by relative path: its mode, and a file's bytes."""
+    entries = sorted(folder.rglob("*"))
+    return {"": (folder.stat().st_mode, None)} | {
+        p.relative_to(folder).as_posix(): (p.lstat().st_mode, p.read_bytes() if p.is_file() and not p.is_symlink() else None) for p in entries
+    }
+
+
+def spare_of(site: Path) -> Path:
+    """The spare folder that cached builds into _site keep in the project's cache."""
+    return cache.folder_of(site / ".digest-cache", site / "_site") / "spare"
+
+
+def inode(path: Path) -> int | None:
+    """A folder's inode, or None if it is missing."""
+    return os.stat(path).st_ino if path.is_dir() else None
 
 
 def options(site: Path, out: str, cache: bool) -> pipeline.Options:
@@ -182,10 +201,11 @@ class Editor:
 def test_random_edits_build_what_a_clean_build_builds(tmp_path: Path) -> None:
     site = project(tmp_path)
     editor = Editor(site, random.Random(20260827))
-    kept = unchanged = 0
+    kept = unchanged = swapped_in = 0
     for step in range(STEPS):
         what = editor.edit() if step else "first build"
         before = tree(site / "_site") if (site / "_site").is_dir() else None
+        out_before, spare_before = inode(site / "_site"), inode(spare_of(site))
         built, problems = incremental(site)
         reference, reference_problems = clean(site)
         assert [str(p) for p in problems.errors] == [str(p) for p in reference_problems.errors], f"step {step}: {what}"
@@ -201,8 +221,13 @@ def test_random_edits_build_what_a_clean_build_builds(tmp_path: Path) -> None:
             unchanged += 1
         else:
             kept += len(built.reused)
-        assert tree(site / "_site") == tree(site / "_clean"), f"step {step}: {what}: the cached build differs from a clean build"
+            assert out_before is None or inode(spare_of(site)) == out_before, f"step {step}: {what}: the old site was not kept as the spare"
+            if spare_before is not None:  # the spare was updated into the new site and swapped in
+                assert inode(site / "_site") == spare_before, f"step {step}: {what}: the spare was not used"
+                swapped_in += 1
+        assert layout(site / "_site") == layout(site / "_clean"), f"step {step}: {what}: the cached build differs from a clean build"
     assert kept > 0 and unchanged > 0, "the sequence never exercised reuse or a no-op build"
+    assert swapped_in > STEPS // 2, "the builds did not update the spare into the new site"
 
 
 def test_no_op_rebuild_writes_nothing_and_says_so(tmp_path: Path) -> None:
@@ -237,3 +262,35 @@ def test_no_cache_builds_everything_and_leaves_no_cache(tmp_path: Path, flag: st
     again = run_cli(site, "--templates", str(site / "templates"), flag)
     assert "Built" in again.out and "Nothing changed" not in again.out
     assert not (site / ".digest-cache").exists()
+
+
+def messages(problems: Problems) -> list[str]:
+    """Every problem as the command line prints it."""
+    return [str(p) for p in problems.errors + problems.warnings]
+
+
+def test_recalled_inputs_report_the_same_warnings_as_a_clean_build(tmp_path: Path) -> None:
+    site = project(tmp_path)
+    scan = next((site / "scans").rglob("*.json"))
+    scan.write_text(scan.read_text(encoding="utf-8").replace('"paper_type": "', '"paper_type": "\\u0007', 1), encoding="utf-8")
+    first, first_problems = incremental(site)
+    assert isinstance(first, pipeline.Site)
+    expected = messages(first_problems)
+    assert any("dropped" in m and scan.name in m for m in expected)
+    other = next((site / "content" / "editions").glob("*/0*.md"))
+    other.write_text(other.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    second, second_problems = incremental(site)  # the scan with the warning is recalled from the memo
+    assert isinstance(second, pipeline.Site)
+    assert messages(second_problems) == expected
+    assert messages(clean(site)[1]) == expected
+
+
+def test_a_lower_limit_in_site_yaml_applies_to_recalled_files(tmp_path: Path) -> None:
+    site = project(tmp_path)
+    assert isinstance(incremental(site)[0], pipeline.Site)
+    settings = site / "content" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "max_scan_bytes: 1000\nmax_markdown_bytes: 200\n", encoding="utf-8")
+    built, problems = incremental(site)
+    assert built is None
+    assert messages(problems) == messages(clean(site)[1])
+    assert any("over the limit of 1,000" in m for m in messages(problems)) and any("over the limit of 200" in m for m in messages(problems))

@@ -377,3 +377,71 @@ def test_long_tag_gets_a_short_page(tmp_path: Path) -> None:
     assert built is not None, problems.errors
     pages = [p for p in (tmp_path / "out" / "tags").iterdir() if p.name.startswith("xxx")]
     assert len(pages) == 1 and len(pages[0].name) < 80
+
+
+# ---------------------------------------------------------------- 4. related papers
+
+# Small pools, so that papers share tags, methods and titles, and scores tie. Names that differ but
+# slugify alike ("A" and "a", "Fine tuning" and "fine-tuning", "" and "!!") must count as one.
+TITLES = ["A", "a", "B b", "b-b", "C", "", "!!"]
+TAG_NAMES = ["x", "X", "y", "Fine tuning", "fine-tuning", "z"]
+METHOD_NAMES = ["M", "m", "n", "o"]
+
+
+def paper_entry(paper_id: str, title: str, tag_names: list[list[str]], scan: tuple[list[str], list[str]] | None) -> Any:
+    """A PaperEntry with one note per tag list, and a stand-in scan of (methods, cited titles) if given."""
+    from types import SimpleNamespace
+
+    from digest.library import Citation, PaperEntry, TagEntry, tag_slug
+    from digest.markdown import slugify
+
+    scan_file = None
+    if scan is not None:
+        scan_file = SimpleNamespace(id=paper_id, methodology_tags=scan[0], cited=list(dict.fromkeys(map(slugify, scan[1]))))
+    paper = PaperEntry(paper_id, paper_id, Citation(title), scan_file)  # type: ignore[arg-type]
+    for names in tag_names:
+        tags = {tag_slug(n): TagEntry(n, tag_slug(n)) for n in names}
+        paper.notes.append(SimpleNamespace(tags=list(tags.values())))  # type: ignore[arg-type]
+    return paper
+
+
+papers_strategy = st.lists(
+    st.builds(
+        paper_entry,
+        st.text("abcde", max_size=2),  # ids may repeat: the pairwise ranking then keeps list order
+        st.sampled_from(TITLES),
+        st.lists(st.lists(st.sampled_from(TAG_NAMES), max_size=3), max_size=2),  # no notes means no tags
+        st.none() | st.tuples(st.lists(st.sampled_from(METHOD_NAMES), max_size=3), st.lists(st.sampled_from(TITLES), max_size=3)),
+    ),
+    max_size=14,
+)
+
+
+@given(papers=papers_strategy, limit=st.integers(0, 16))
+def test_relate_all_matches_the_pairwise_ranking(papers: list[Any], limit: int) -> None:
+    from digest.library import relate_all, related_papers
+
+    relate_all(papers, limit)
+    for paper in papers:
+        assert [p.id for p in paper.related] == [p.id for p in related_papers(paper, papers, limit)]
+        assert all(a is b for a, b in zip(paper.related, related_papers(paper, papers, limit), strict=True))
+
+
+def test_relate_all_ranks_ties_by_id_and_counts_citations_either_way() -> None:
+    from digest.library import relate_all
+
+    hub = paper_entry("h", "Hub", [["x"]], (["m"], ["Hub", "Cited"]))  # cites itself, which does not count
+    crowd = [paper_entry(i, f"P {i}", [["x"]], None) for i in "gfedcba"]  # seven ties at 2, more than the limit
+    cited = paper_entry("z", "cited", [], None)  # cited by the hub: 3
+    citing = paper_entry("y", "Citer", [], (["M"], ["hub"]))  # cites the hub, shares a method: 3 + 1
+    pair = [paper_entry("w", "W", [], (["n"], [])), paper_entry("v", "V", [], (["N"], []))]  # one method: 1
+    loner = paper_entry("u", "Loner", [], None)  # no tags, no scan: never related
+    papers = [hub, *crowd, cited, citing, *pair, loner]
+    relate_all(papers, limit=4)
+    assert [p.id for p in hub.related] == ["y", "z", "a", "b"]
+    assert [p.id for p in crowd[0].related] == ["a", "b", "c", "d"]
+    assert [p.id for p in citing.related] == ["h"]
+    assert [p.id for p in pair[0].related] == ["v"] and [p.id for p in pair[1].related] == ["w"]
+    assert loner.related == []
+    relate_all(papers, limit=20)
+    assert [p.id for p in hub.related] == ["y", "z", "a", "b", "c", "d", "e", "f", "g"]
