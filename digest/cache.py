@@ -167,12 +167,12 @@ class State:
         stamp = self.inputs.get(str(path)) or self.inputs.get(os.path.abspath(path))  # paths under absolute roots are found as they are
         return stamp.hash if stamp else hash_file(str(path))
 
-    def reusable(self, path: str, key: str) -> Path | None:
-        """The previous output file for path, when it was made from the same inputs."""
+    def reusable(self, path: str, key: str) -> str | None:
+        """The previous output file for path (a plain string: there are thousands), when it was made from the same inputs."""
         if not self.output_intact() or self.previous.get("keys", {}).get(path) != key:
             return None
-        old = self.out / path
-        return old if old.is_file() else None
+        old = os.path.join(self.out, path)
+        return old if os.path.isfile(old) else None
 
     def body(self, key: str) -> str | None:
         """A cached feed entry body, by its key."""

@@ -24,17 +24,26 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
-def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems, templates: Path) -> list[bytes]:
-    """Every job's bytes, in the order of jobs; template errors are recorded as problems (their bytes are empty)."""
+def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems, templates: Path,
+        deliver: Callable[[int, bytes], None] | None = None) -> list[bytes]:
+    """Every job's bytes, in the order of jobs; template errors are recorded as problems (their bytes are empty).
+
+    deliver, if given, is called in this process with each job's index and bytes as soon as they arrive
+    (while workers still render the rest), until the first error.
+    """
     global _jobs
+    results: list[bytes | Failure] = []
     if processes <= 1 or len(jobs) < MIN_JOBS or "fork" not in multiprocessing.get_all_start_methods():
         results = _run(range(len(jobs)), jobs)
+        _deliver(results, 0, deliver)
     else:
         _jobs = jobs
         try:
             chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
             with multiprocessing.get_context("fork").Pool(processes) as pool:
-                results = [result for part in pool.map(_run, chunks, chunksize=1) for result in part]
+                for part in pool.imap(_run, chunks, chunksize=1):
+                    _deliver(part, len(results), deliver)
+                    results += part
         finally:
             _jobs = ()
     output: list[bytes] = []
@@ -45,6 +54,16 @@ def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems,
             break
         output.append(result)
     return output + [b""] * (len(jobs) - len(output))
+
+
+def _deliver(results: list[bytes | Failure], start: int, deliver: Callable[[int, bytes], None] | None) -> None:
+    """Hand results numbered from start to deliver, stopping at the first failure."""
+    if deliver is None:
+        return
+    for index, result in enumerate(results, start):
+        if isinstance(result, tuple):
+            return
+        deliver(index, result)
 
 
 def _run(indices: range, jobs: Sequence[Callable[[], bytes]] | None = None) -> list[bytes | Failure]:

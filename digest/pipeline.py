@@ -51,7 +51,7 @@ class Site:
     library: Library
     files: dict[str, bytes] = field(default_factory=dict)
     copies: dict[str, Path] = field(default_factory=dict)
-    reused: dict[str, Path] = field(default_factory=dict)  # unchanged since the last build: linked, not written
+    reused: dict[str, str] = field(default_factory=dict)  # unchanged since the last build (their paths there): linked, not written
     keys: dict[str, str] = field(default_factory=dict)  # with the cache: each output file's key
     bodies: dict[str, str] = field(default_factory=dict)  # with the cache: each edition's feed entry, by slug
 
@@ -89,11 +89,15 @@ def load(options: Options, problems: Problems, memo: Memo | None = None) -> Libr
     return None if problems.errors else library
 
 
-def render_site(library: Library, options: Options, problems: Problems, state: cache.State | None = None) -> Site | None:
-    """Render pages, feeds and sitemap (with a cache state, only what changed); gather the static files to copy."""
+def render_site(library: Library, options: Options, problems: Problems, state: cache.State | None = None,
+                staging: write.Staging | None = None) -> Site | None:
+    """Render pages, feeds and sitemap (with a cache state, only what changed); gather the static files to copy.
+
+    With a staging folder, each page is written into it as soon as it is rendered.
+    """
     from digest import email, feeds, parallel, render
 
-    renderer = render.Renderer(library, options.templates)
+    renderer = render.Renderer(library, options.templates, state.folder / "templates" if state else None)
     keys = output_keys(library, state) if state else {}
     jobs: list[tuple[str, Job]] = [(path, encoded(job)) for path, job in render.page_jobs(renderer)]
     in_feeds = {edition.slug for edition in feeds.feed_editions(library)}
@@ -116,8 +120,13 @@ def render_site(library: Library, options: Options, problems: Problems, state: c
             todo.append((path, job))
     groups = affinity(library)
     todo.sort(key=lambda item: groups.get(item[0], -1))
-    for path, data in zip([path for path, _ in todo], parallel.run([job for _, job in todo], options.jobs, problems, renderer.templates),
-                          strict=True):
+    paths = [path for path, _ in todo]
+
+    def deliver(index: int, data: bytes) -> None:
+        if staging is not None and not paths[index].startswith(BODY):
+            staging.write(paths[index], data)
+
+    for path, data in zip(paths, parallel.run([job for _, job in todo], options.jobs, problems, renderer.templates, deliver), strict=True):
         if path.startswith(BODY):
             bodies[path.removeprefix(BODY)] = data.decode("utf-8")
         else:
@@ -227,9 +236,16 @@ def check(options: Options, problems: Problems) -> Site | None:
 def build(options: Options, problems: Problems, write_output: bool = True) -> Site | None:
     """Load, render and (unless checking) write the site; None if anything is wrong."""
     library = load(options, problems)
-    site = render_site(library, options, problems) if library else None
-    if site is not None and write_output:
-        write.write_site(options.out, site.files, site.copies)
+    if library is None:
+        return None
+    staging = write.Staging(options.out) if write_output else None
+    try:
+        site = render_site(library, options, problems, staging=staging)
+        if site is not None and staging is not None:
+            write.write_site(options.out, site.files, site.copies, staging=staging)
+    finally:
+        if staging is not None and staging.folder.exists():
+            staging.discard()  # the build failed before the swap, or the swap left the old site here
     return site
 
 

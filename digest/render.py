@@ -13,10 +13,13 @@ from digest.problems import Problems
 from digest.views import PageContext, ScanView, bar_svg, humanize, long_date, plural, scan_view, short_authors, thousands
 
 
-def environment(templates: Path) -> jinja2.Environment:
-    """Jinja with autoescape on for every template, whatever its file name."""
+def environment(templates: Path, compiled: Path | None = None) -> jinja2.Environment:
+    """Jinja with autoescape on for every template, whatever its file name; compiled templates kept in the folder compiled, if given."""
+    if compiled is not None:
+        compiled.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -36,11 +39,11 @@ def environment(templates: Path) -> jinja2.Environment:
 class Renderer:
     """Renders the library's pages with one compiled set of templates."""
 
-    def __init__(self, library: Library, templates: Path) -> None:
-        """Compile templates once; compute each paper's scan view once, when first needed."""
+    def __init__(self, library: Library, templates: Path, compiled: Path | None = None) -> None:
+        """Compile templates once (or load them from the folder compiled); compute each paper's scan view once, when first needed."""
         self.library = library
         self.templates = templates
-        self.env = environment(templates)
+        self.env = environment(templates, compiled)
         self.scans = ScanViews(library)
 
     def page(self, template: str, url: str, absolute: bool = False, bare: bool = False, **values: Any) -> str:

@@ -56,47 +56,75 @@ def unsafe_output(out: Path, inputs: list[Path]) -> str | None:
     return None
 
 
-def write_site(out: Path, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, Path] | None = None,
-               spare: Spare | None = None, keep: Path | None = None) -> bool:
+class Staging:
+    """A fresh folder beside the output that pages are written into as soon as they are rendered."""
+
+    def __init__(self, out: Path) -> None:
+        """Make the folder (after deleting what interrupted builds left beside out)."""
+        self.out = out.resolve()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(self.out)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
+        self.place = placer(self.folder)
+        self.written: set[str] = set()
+
+    def write(self, relative: str, data: bytes) -> None:
+        """Write one file of the new site."""
+        write_new(data, self.place(relative))
+        self.written.add(relative)
+
+    def discard(self) -> None:
+        """Delete the folder: the build failed."""
+        discard(self.folder)
+
+
+def write_site(out: Path, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, str] | None = None,
+               spare: Spare | None = None, keep: Path | None = None, staging: Staging | None = None) -> bool:
     """Write the site into the spare (or, without one, a fresh folder beside out) and swap it in for the old site.
 
     reused maps paths to unchanged files of the old site: they are hard-linked (copied where links fail).
-    The old site is then moved to keep, if given and possible (True), or deleted (False).
+    A staging folder, if given, already holds some of the files. The old site is then moved to keep,
+    if given and possible (True), or deleted (False).
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(out)
-    staging = spare.folder if spare is not None else Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    if staging is None:
+        remove_leftovers(out)
+    if spare is not None:
+        folder = spare.folder
+    else:
+        folder = staging.folder if staging is not None else Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         if spare is not None:
             update(spare, files, copies, reused or {})
         else:
-            fresh(staging, files, copies, reused or {})
+            written = staging.written if staging is not None else set()
+            fresh(folder, {path: data for path, data in files.items() if path not in written}, copies, reused or {})
         had_site = out.exists()
-        swap(staging, out)
+        swap(folder, out)
     except BaseException:
-        discard(staging)
+        discard(folder)
         raise
-    if had_site and keep is not None and park(staging, keep):
+    if had_site and keep is not None and park(folder, keep):
         return True
-    discard(staging)
+    discard(folder)
     return False
 
 
-def fresh(root: Path, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, Path]) -> None:
+def fresh(root: Path, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, str]) -> None:
     """Write every file of the site into the empty folder root."""
     place = placer(root)
     for relative, data in sorted(files.items()):
         write_new(data, place(relative))
-    for relative, source in sorted(copies.items()):
-        shutil.copyfile(source, place(relative))
+    for relative, copied in sorted(copies.items()):
+        shutil.copyfile(copied, place(relative))
     for relative, source in sorted(reused.items()):
         link_or_copy(source, place(relative))
     write_new(MARKER_TEXT.encode("utf-8"), str(root / MARKER))
     root.chmod(0o755)
 
 
-def update(spare: Spare, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, Path]) -> None:
+def update(spare: Spare, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, str]) -> None:
     """Turn the spare into the new site in place: keep the files that are already right, replace the rest, delete the extra."""
     root = spare.folder
     top = os.path.realpath(root)
@@ -117,8 +145,8 @@ def update(spare: Spare, files: dict[str, bytes], copies: dict[str, Path], reuse
     for relative, source in sorted(reused.items()):
         if not (same_key(relative) and present[relative] == os.stat(source).st_ino):
             renew(place(relative), functools.partial(link_or_copy, source))
-    for relative, source in sorted(copies.items()):
-        renew(place(relative), functools.partial(shutil.copyfile, source))
+    for relative, copied in sorted(copies.items()):
+        renew(place(relative), functools.partial(shutil.copyfile, copied))
     renew(os.path.join(top, MARKER), functools.partial(write_new, MARKER_TEXT.encode("utf-8")))
     root.chmod(0o755)
 
@@ -193,7 +221,7 @@ def write_new(data: bytes, path: str) -> None:
         handle.write(data)
 
 
-def link_or_copy(source: Path, path: str) -> None:
+def link_or_copy(source: str | Path, path: str) -> None:
     """Hard-link source as path, or copy it where links fail."""
     try:
         os.link(source, path)
