@@ -8,8 +8,8 @@ For each N: cold full build (--no-cache), no-op rebuild, rebuild after editing o
 one template; peak memory (PSS of the process and its workers, sampled, and ru_maxrss); pages per
 second. --compare also writes the archive as a Hugo site and a Pelican project, installs the tools if
 missing (Hugo with apt-get, Pelican into a temporary venv; neither is a dependency of digest), and
-times the three cold builds alternately, printing medians and ratios. --profile adds a cProfile
-summary of digest's cold build.
+times the three cold builds alternately, printing medians and ratios (--tools hugo to leave Pelican
+out, e.g. at N = 10000). --profile adds a cProfile summary of digest's cold build.
 """
 
 from __future__ import annotations
@@ -137,21 +137,21 @@ def ensure_pelican(work: Path) -> Path:
     return pelican
 
 
-def compare(n: int, work: Path, repeat: int) -> dict[str, list[tuple[float, int]]]:
-    """Cold builds of the same archive by digest, Hugo and Pelican, alternating; (seconds, peak PSS KiB) per run."""
+def compare(n: int, work: Path, repeat: int, tools: list[str]) -> dict[str, list[tuple[float, int]]]:
+    """Cold builds of the same archive by digest and the other tools, alternating; (seconds, peak PSS KiB) per run."""
     archive = generate.make_archive(n)
     site, hugo_site, pelican_site = work / f"cmp-digest-{n}", work / f"cmp-hugo-{n}", work / f"cmp-pelican-{n}"
     shutil.rmtree(site, ignore_errors=True)
     generate.digest_site(archive, site)
     shutil.copytree(ROOT / "templates", site / "templates")
-    generate.hugo_site(archive, hugo_site)
-    generate.pelican_site(archive, pelican_site)
-    hugo, pelican = ensure_hugo(), ensure_pelican(work)
-    commands = {
-        "digest": (digest_build(site, "--no-cache"), site, site / "_site"),
-        "hugo": ([hugo, "--quiet", "--destination", "public"], hugo_site, hugo_site / "public"),
-        "pelican": ([str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"], pelican_site, pelican_site / "output"),
-    }
+    commands = {"digest": (digest_build(site, "--no-cache"), site, site / "_site")}
+    if "hugo" in tools:
+        generate.hugo_site(archive, hugo_site)
+        commands["hugo"] = ([ensure_hugo(), "--quiet", "--destination", "public"], hugo_site, hugo_site / "public")
+    if "pelican" in tools:
+        generate.pelican_site(archive, pelican_site)
+        commands["pelican"] = ([str(ensure_pelican(work)), "content", "-o", "output", "-s", "pelicanconf.py", "-q"], pelican_site,
+                               pelican_site / "output")
     runs: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, (command, cwd, out) in commands.items():
@@ -181,11 +181,14 @@ def main() -> None:
     parser.add_argument("--papers", type=int, nargs="+", default=[200, 2000, 10000], help="archive sizes (default: 200 2000 10000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians are printed (default: 3)")
     parser.add_argument("--compare", action="store_true", help="also time Hugo and Pelican on the same archive")
+    parser.add_argument("--tools", nargs="+", choices=["hugo", "pelican"], default=["hugo", "pelican"],
+                        help="the tools --compare times against digest (default: hugo pelican)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile summary of the cold build")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "digest-bench", help="scratch folder")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    print(f"{'N':>6} {'pages':>6} {'cold s':>7} {'pages/s':>8} {'no-op s':>8} {'note s':>7} {'scan s':>7} {'tmpl s':>7} {'PSS MB':>7} {'maxrss MB':>9}")
+    print(f"{'N':>6} {'pages':>6} {'cold s':>7} {'pages/s':>8} {'no-op s':>8} {'note s':>7} {'scan s':>7} {'tmpl s':>7} "
+          f"{'PSS MB':>7} {'maxrss MB':>9}")
     for n in args.papers:
         r = bench_digest(n, args.work, args.repeat)
         print(f"{n:>6} {r['pages']:>6.0f} {r['cold']:>7.2f} {r['pages'] / r['cold']:>8.0f} {r['noop']:>8.2f} {r['note']:>7.2f} "
@@ -195,7 +198,7 @@ def main() -> None:
     if args.compare:
         for n in args.papers:
             print(f"\nCold builds of the same {n}-paper archive, {args.repeat} alternating runs each:")
-            runs = compare(n, args.work, args.repeat)
+            runs = compare(n, args.work, args.repeat, args.tools)
             base = statistics.median(s for s, _ in runs["digest"])
             base_mem = statistics.median(m for _, m in runs["digest"])
             for name, values in runs.items():
