@@ -294,6 +294,7 @@ def edition_markdown(edition: Edition) -> str:
 
 
 HUGO_CONFIG = """baseURL = "https://bench.example.org/"
+buildFuture = true  # large archives run past today; digest and Pelican build every date
 title = "Synthetic Digest"
 languageCode = "en"
 disableKinds = []
