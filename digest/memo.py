@@ -9,7 +9,6 @@ only ever read by the tool that wrote it: its key holds the tool's own code and 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from collections.abc import Callable, Iterable
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from digest import cache
 from digest.problems import Problem, Problems
 
 FORMAT = 2
@@ -47,12 +47,7 @@ class Memo:
 
     def value(self, name: str, inputs: Iterable[str], compute: Callable[[], Any]) -> Any:
         """The result named name: the last build's if it was computed from the same inputs, else compute() (remembered)."""
-        h = hashlib.blake2b(digest_size=16)
-        for part in inputs:
-            data = part.encode("utf-8", "surrogatepass")
-            h.update(len(data).to_bytes(8, "little"))
-            h.update(data)
-        digest = h.hexdigest()
+        digest = cache.digest_of(*inputs)
         found = self.values.get(name)
         if found is not None and found[0] == digest:
             return found[1]
@@ -82,8 +77,5 @@ class Memo:
 
     def save(self, path: Path) -> None:
         """Write this build's entries (and only them) for the next build, whole or not at all."""
-        partial = path.with_name(path.name + ".partial")
-        with open(partial, "wb") as handle:
-            saved = {"format": FORMAT, "key": self.key, "entries": self.current, "values": self.values}
-            pickle.dump(saved, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)
+        saved = {"format": FORMAT, "key": self.key, "entries": self.current, "values": self.values}
+        cache.write_atomically(path, pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
