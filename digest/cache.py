@@ -26,6 +26,7 @@ cache delete the old site.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -39,7 +40,8 @@ from typing import Any
 
 from digest import __version__, write
 
-FORMAT = 1
+FORMAT = 2
+SPARE_RECORD = "spare.json"  # the spare site's inode and output keys, while it is as the last build left it
 RACY_NS = 2_000_000_000  # files changed this close before the last build are hashed again
 LIBRARIES = ("jinja2", "markdown-it-py", "pydantic", "pydantic-core", "pyyaml", "feedgen", "lxml", "markupsafe")
 
@@ -54,6 +56,7 @@ def digest_of(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+@functools.cache
 def tool_key() -> str:
     """The tool's version, its own source files and the versions of the libraries that shape its output."""
     package = Path(__file__).resolve().parent
@@ -79,25 +82,32 @@ class Stamp:
 def walk(roots: Iterable[Path]) -> dict[str, os.stat_result]:
     """Every file under the roots by absolute path, following links to folders once."""
     found: dict[str, os.stat_result] = {}
-    seen: set[str] = set()
+    seen: set[tuple[int, int]] = set()
     for root in roots:
         top = os.path.abspath(root)
         if not os.path.isdir(top):
             if os.path.isfile(top):
                 found[top] = os.stat(top)
             continue
-        for folder, dirs, names in os.walk(top, followlinks=True):
-            real = os.path.realpath(folder)
-            if real in seen:
-                dirs.clear()
+        folders = [top]
+        while folders:
+            folder = folders.pop()
+            try:
+                here = os.stat(folder)
+                if (here.st_dev, here.st_ino) in seen:
+                    continue
+                seen.add((here.st_dev, here.st_ino))
+                listing = list(os.scandir(folder))
+            except OSError:
                 continue
-            seen.add(real)
-            for name in names:
-                path = os.path.join(folder, name)
+            for entry in listing:
                 try:
-                    found[path] = os.stat(path)
+                    if entry.is_dir():
+                        folders.append(entry.path)
+                        continue
+                    found[entry.path] = entry.stat()
                 except OSError:
-                    found[path] = os.lstat(path)  # a broken link: the build will say so
+                    found[entry.path] = entry.stat(follow_symlinks=False)  # a broken link: the build will say so
     return found
 
 
@@ -144,9 +154,9 @@ class State:
             state.inputs[path] = Stamp(stat, old[1] if same else hash_file(path))
         return state
 
-    @property
+    @functools.cached_property
     def inputs_key(self) -> str:
-        """One hash of every input file, the options and the tool."""
+        """One hash of every input file, the options and the tool (the inputs are stamped once, when the state is opened)."""
         return digest_of(tool_key(), self.options, *(f"{path}\0{stamp.hash}" for path, stamp in sorted(self.inputs.items())))
 
     def unchanged(self) -> bool:
@@ -189,12 +199,14 @@ class State:
     def claim_spare(self, new_keys: dict[str, str]) -> write.Spare | None:
         """The spare, to be updated into the site with new_keys: None (and whatever is in its place deleted) unless it is as recorded.
 
-        The record is cleared first: from here on, until save, the spare may be half updated.
+        The record is removed first: from here on, until save, the spare may be half updated.
         """
-        record = self.previous.get("spare")
-        if record is not None:
-            self.previous["spare"] = None
-            self.write_manifest(self.previous)
+        record_path = self.folder / SPARE_RECORD
+        try:
+            record = json.loads(record_path.read_bytes())
+            record_path.unlink()
+        except (OSError, ValueError):
+            record = None
         if isinstance(record, dict) and isinstance(record.get("keys"), dict) and self.spare_intact(record.get("inode")):
             return write.Spare(self.spare, record["keys"], new_keys)
         write.discard(self.spare)
@@ -223,15 +235,16 @@ class State:
         for stale in (self.folder / "bodies").iterdir():
             if stale.name not in wanted:
                 stale.unlink(missing_ok=True)
-        spare = {"inode": os.lstat(self.spare).st_ino, "keys": self.previous.get("keys", {})} if spare_kept else None
         self.write_manifest({
             "format": FORMAT,
             "inputs_key": self.inputs_key,
             "out_inode": os.stat(self.out).st_ino,
             "inputs": {path: [list(stamp.stat), stamp.hash] for path, stamp in sorted(self.inputs.items())},
             "keys": dict(sorted(keys.items())),
-            "spare": spare,  # the keys of the previous build, which made the site now kept as the spare
         })
+        if spare_kept:  # the site the previous build made, with its keys; recorded after the manifest that it goes with
+            record = {"inode": os.lstat(self.spare).st_ino, "keys": self.previous.get("keys", {})}
+            write_atomically(self.folder / SPARE_RECORD, json.dumps(record, separators=(",", ":")).encode("utf-8"))
 
     def write_manifest(self, record: dict[str, Any]) -> None:
         """Replace the manifest with record, whole or not at all."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import itertools
 import re
@@ -326,6 +327,7 @@ def place_note(note: Note, edition: EditionEntry, paper: PaperEntry, tags: dict[
     paper.notes.append(entry)
 
 
+@functools.lru_cache(maxsize=4096)  # tags repeat across thousands of notes
 def tag_slug(name: str) -> str:
     """A tag's URL segment: readable where the name allows, so `Fine tuning` and `fine-tuning` are one tag."""
     readable = slugify(name)

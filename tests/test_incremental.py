@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest import cache, pipeline
+from digest import memo as memo_module
 from digest.problems import Problems
 
 from conftest import ROOT, run_cli, tree
@@ -294,3 +295,54 @@ def test_a_lower_limit_in_site_yaml_applies_to_recalled_files(tmp_path: Path) ->
     assert built is None
     assert messages(problems) == messages(clean(site)[1])
     assert any("over the limit of 1,000" in m for m in messages(problems)) and any("over the limit of 200" in m for m in messages(problems))
+
+
+def memo_with(path: Path, names: list[str], hashes: dict[str, str]) -> memo_module.Memo:
+    """A memo opened from path that recalls every named file it can and loads (remembers) the rest, as a build does."""
+    memo = memo_module.Memo.open(path, "key", lambda p: hashes[str(p)])
+    for name in names:
+        if memo.recall(Path(name), Problems()) is None:
+            memo.remember(Path(name), f"loaded {name} {hashes[name]}", [])
+    return memo
+
+
+def test_the_memo_saves_small_changes_as_a_delta_and_rewrites_itself_when_they_grow(tmp_path: Path) -> None:
+    path = tmp_path / "memo.pickle"
+    names = [f"/inputs/{i}.md" for i in range(200)]
+    hashes = dict.fromkeys(names, "a")
+    memo_with(path, names, hashes).save(path)
+    whole = path.read_bytes()
+    assert not memo_module.delta_path(path).exists()
+
+    hashes[names[0]] = "b"  # one edit: only the delta is written
+    memo_with(path, names, hashes).save(path)
+    assert path.read_bytes() == whole and memo_module.delta_path(path).exists()
+    recalled = memo_module.Memo.open(path, "key", lambda p: hashes[str(p)])
+    assert recalled.recall(Path(names[0]), Problems()) == f"loaded {names[0]} b"
+    assert recalled.recall(Path(names[1]), Problems()) == f"loaded {names[1]} a"
+
+    for name in names[:150]:  # many edits: the whole memo is rewritten without the unused entries, and the delta goes
+        hashes[name] = "c"
+    memo_with(path, names, hashes).save(path)
+    assert path.read_bytes() != whole and not memo_module.delta_path(path).exists()
+    rewritten = memo_module.Memo.open(path, "key", lambda p: hashes[str(p)])
+    assert len(rewritten.previous) == len(names)
+    assert all(rewritten.recall(Path(name), Problems()) == f"loaded {name} {hashes[name]}" for name in names)
+
+
+def test_a_delta_left_beside_a_rewritten_memo_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "memo.pickle"
+    names = [f"/inputs/{i}.md" for i in range(100)]
+    hashes = dict.fromkeys(names, "a")
+    memo_with(path, names, hashes).save(path)
+    hashes[names[0]] = "b"
+    memo_with(path, names, hashes).save(path)
+    old_delta = memo_module.delta_path(path).read_bytes()
+    for name in names:
+        hashes[name] = "c"
+    memo_with(path, names, hashes).save(path)  # rewritten whole: a build killed before removing the delta leaves it behind
+    memo_module.delta_path(path).write_bytes(old_delta)
+    hashes[names[0]] = "b"  # the delta's entry would match, but it belongs to the memo before
+    memo = memo_module.Memo.open(path, "key", lambda p: hashes[str(p)])
+    assert memo.recall(Path(names[0]), Problems()) is None
+    assert memo.recall(Path(names[1]), Problems()) == f"loaded {names[1]} c"
