@@ -38,6 +38,30 @@ def clean_json(value: Any, dropped: list[int]) -> Any:
     return value
 
 
+MAX_YAML_DEPTH = 64  # front matter and settings are a few flat keys; these limits only stop crafted files
+MAX_YAML_VALUES = 10_000
+
+
+def too_nested(value: Any, max_depth: int = MAX_YAML_DEPTH, max_values: int = MAX_YAML_VALUES) -> bool:
+    """True if YAML data nests deeper than max_depth or holds more than max_values values once aliases are expanded.
+
+    Aliases make a value that contains itself (infinitely deep) or a few lines that expand into
+    millions of values; both are caught here, before anything walks the data recursively.
+    """
+    pending = [(value, 0)]
+    seen = 0
+    while pending:
+        item, depth = pending.pop()
+        seen += 1
+        if depth > max_depth or seen > max_values:
+            return True
+        if isinstance(item, dict):
+            pending.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, (list, tuple, set)):
+            pending.extend((part, depth + 1) for part in item)
+    return False
+
+
 def first_unsafe(text: str) -> int | None:
     """The index of the first character clean_text would drop, or None."""
     if len(text.translate(_UNSAFE)) == len(text):  # translate is fastest on clean (ASCII) text

@@ -13,6 +13,9 @@ from digest.problems import Problems
 
 FENCE = "---"
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)  # libyaml's loader, where PyYAML was built with it
+# libyaml nests on the C stack and crashes the process on some 60,000 levels (`[[[[...` or `- - - ...`);
+# longer front matter, never seen in a real note, goes to the pure-Python loader, which stops at its recursion limit.
+FAST_LOAD_LIMIT = 16 * 1024
 
 
 @dataclass
@@ -63,6 +66,10 @@ def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
     if not isinstance(data, dict):
         problems.add(path, "front matter must be a mapping of `key: value` lines", 2)
         return None
+    if files.too_nested(data):
+        problems.add(path, f"front matter is nested more than {files.MAX_YAML_DEPTH} levels deep or holds more than "
+                           f"{files.MAX_YAML_VALUES:,} values (each use of an alias counts)", 2)
+        return None
     dropped: list[int] = []
     data = files.clean_json(data, dropped)  # YAML escapes such as "\b" make control characters too
     if dropped:
@@ -72,7 +79,7 @@ def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
 
 def _fast_load(yaml_text: str) -> tuple[yaml.Node | None, Any] | None:
     """The front matter's node and data with libyaml's C loader; None if it is missing or fails (then the careful loader reports why)."""
-    if _CSafeLoader is None:
+    if _CSafeLoader is None or len(yaml_text) > FAST_LOAD_LIMIT:
         return None
     try:
         loader = _CSafeLoader(yaml_text)

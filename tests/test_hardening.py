@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from digest import render
 
 from conftest import ROOT, run_cli, tree
@@ -93,6 +95,33 @@ def test_absurdly_nested_scan_is_rejected_with_a_message(site: Path) -> None:
     result = run_cli(site)
     assert result.code == 1
     assert "scans/beta.json:1: invalid JSON: recursion limit exceeded" in result.err
+    assert "Traceback" not in result.err
+
+
+LAUGHS = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}' if i else 'x'] * 10)}]\n" for i in range(6))
+
+
+@pytest.mark.parametrize(("front", "message"), [
+    ("d: " + "[" * 65_000 + "]" * 65_000, "front matter is not valid YAML: it is nested too deeply"),  # crashed libyaml
+    ("d:\n  " + "- " * 60_000 + "x", "front matter is not valid YAML: it is nested too deeply"),  # the same, in block style
+    ("d: " + "[" * 5_000 + "]" * 5_000, "front matter is nested more than 64 levels deep"),
+    ("loop: &loop [*loop]", "front matter is nested more than 64 levels deep"),  # a list that contains itself
+    (LAUGHS, "holds more than 10,000 values (each use of an alias counts)"),  # six lines that expand to a million values
+])
+def test_front_matter_nested_absurdly_is_rejected_with_a_message(site: Path, front: str, message: str) -> None:
+    (site / EDITION / "01-alpha.md").write_text(f"---\nheadline: Deep\nscan: 2501.00001\n{front}\n---\nBody.\n")
+    result = run_cli(site)
+    assert result.code == 1, result.err
+    assert any(line.startswith(f"{EDITION}/01-alpha.md:2: ") and message in line for line in result.err.splitlines()), result.err
+    assert "Traceback" not in result.err
+
+
+def test_settings_with_an_alias_loop_are_rejected_with_a_message(site: Path) -> None:
+    settings = site / "content" / "site.yaml"
+    settings.write_text(settings.read_text() + "loop: &loop [*loop]\n")
+    result = run_cli(site)
+    assert result.code == 1, result.err
+    assert "content/site.yaml:1: is nested more than 64 levels deep" in result.err
     assert "Traceback" not in result.err
 
 

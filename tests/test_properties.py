@@ -203,6 +203,9 @@ DANGEROUS_YAML = [
     "no",
     "~",
     "[" * 200 + "]" * 200,
+    "[" * 70_000 + "]" * 70_000,  # deeper than libyaml's C stack holds
+    "&loop [*loop]",  # a list that contains itself
+    "&a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
     "{" * 50,
     "? [a, b]\n: c",
     "|\n  block\n  text",
