@@ -15,13 +15,13 @@ changed so close to the last build that the clock may not have moved (then it is
   output instead of rendered.
 
 Double buffering: the site a build replaces is kept as the *spare* (`spare/` in this output's part of
-the cache), recorded in the manifest with its folder's inode and the keys of the build that made it.
+the cache), recorded in `spare.json` with its folder's inode and the keys of the build that made it.
 The next build that writes updates the spare in place into the new site (see digest.write) and swaps
-it in, and the old site becomes the spare in turn. The record is cleared (the manifest rewritten
-atomically) before the spare is touched, and set again only after the swap, so a spare left by an
-interrupted build, or any folder in its place that does not match the record or lies on another file
-system than the output, is deleted and the build writes a fresh folder instead. Builds without the
-cache delete the old site.
+it in, and the old site becomes the spare in turn. The record is deleted before the spare is touched,
+and written again only after the swap and the manifest, so a spare left by an interrupted build, or
+any folder in its place that does not match the record or lies on another file system than the
+output, is deleted and the build writes a fresh folder instead. Builds without the cache delete the
+old site.
 """
 
 from __future__ import annotations
@@ -235,21 +235,17 @@ class State:
         for stale in (self.folder / "bodies").iterdir():
             if stale.name not in wanted:
                 stale.unlink(missing_ok=True)
-        self.write_manifest({
+        manifest = {
             "format": FORMAT,
             "inputs_key": self.inputs_key,
             "out_inode": os.stat(self.out).st_ino,
             "inputs": {path: [list(stamp.stat), stamp.hash] for path, stamp in sorted(self.inputs.items())},
             "keys": dict(sorted(keys.items())),
-        })
+        }
+        write_atomically(self.folder / "manifest.json", json.dumps(manifest, separators=(",", ":")).encode("utf-8"))
         if spare_kept:  # the site the previous build made, with its keys; recorded after the manifest that it goes with
             record = {"inode": os.lstat(self.spare).st_ino, "keys": self.previous.get("keys", {})}
             write_atomically(self.folder / SPARE_RECORD, json.dumps(record, separators=(",", ":")).encode("utf-8"))
-
-    def write_manifest(self, record: dict[str, Any]) -> None:
-        """Replace the manifest with record, whole or not at all."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(self.folder / "manifest.json", json.dumps(record, separators=(",", ":")).encode("utf-8"))
 
 
 def folder_of(cache: Path, out: Path) -> Path:
