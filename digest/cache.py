@@ -15,7 +15,7 @@ changed so close to the last build that the clock may not have moved (then it is
   output instead of rendered.
 
 Double buffering: the site a build replaces is kept as the *spare* (`spare/` in this output's part of
-the cache), recorded in `spare.json` with its folder's inode and the keys of the build that made it.
+the cache), recorded in `spare.marshal` with its folder's inode and the keys of the build that made it.
 The next build that writes updates the spare in place into the new site (see digest.write) and swaps
 it in, and the old site becomes the spare in turn. The record is deleted before the spare is touched,
 and written again only after the swap and the manifest, so a spare left by an interrupted build, or
@@ -29,31 +29,32 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
-import json
+import marshal
 import os
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from digest import __version__, write
+from digest.parallel import Later
 
-FORMAT = 2
-SPARE_RECORD = "spare.json"  # the spare site's inode and output keys, while it is as the last build left it
+FORMAT = 3
+MANIFEST = "manifest.marshal"  # the last build's record (marshal: the fastest format Python reads and writes)
+SPARE_RECORD = "spare.marshal"  # the spare site's inode and output keys, while it is as the last build left it
 RACY_NS = 2_000_000_000  # files changed this close before the last build are hashed again
 LIBRARIES = ("jinja2", "markdown-it-py", "pydantic", "pydantic-core", "pyyaml", "feedgen", "lxml", "markupsafe")
 
 
 def digest_of(*parts: str | bytes) -> str:
     """A short hex hash of the parts, kept apart from each other."""
-    h = hashlib.blake2b(digest_size=16)
+    chunks: list[bytes] = []
     for part in parts:
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
+        chunks += (len(data).to_bytes(8, "little"), data)
+    return hashlib.blake2b(b"".join(chunks), digest_size=16).hexdigest()
 
 
 @functools.cache
@@ -71,11 +72,14 @@ def tool_key() -> str:
     return digest_of(*parts)
 
 
+Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
 @dataclass
 class Stamp:
     """What the cache knows of one input file."""
 
-    stat: tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+    stat: Stat
     hash: str
 
 
@@ -111,6 +115,17 @@ def walk(roots: Iterable[Path]) -> dict[str, os.stat_result]:
     return found
 
 
+def stamp(roots: Iterable[Path], known: dict[str, tuple[Stat, str]], written: int) -> dict[str, tuple[Stat, str]]:
+    """Every input file's stat and hash: the known hash while its stat is as recorded in a manifest written at written (ns)."""
+    stamps = {}
+    for path, st in walk(roots).items():
+        stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        old = known.get(path)
+        fresh = max(st.st_mtime_ns, st.st_ctime_ns) < written - RACY_NS
+        stamps[path] = (stat, old[1] if old is not None and old[0] == stat and fresh else hash_file(path))
+    return stamps
+
+
 def hash_file(path: str) -> str:
     """The hash of a file's bytes; unreadable files get a hash of the error, so they count as changed."""
     try:
@@ -132,26 +147,33 @@ class State:
     intact: bool | None = None  # whether the output folder is the last build's, once looked at
 
     @classmethod
-    def open(cls, cache: Path, out: Path, options: str, roots: list[Path]) -> State:
-        """Read the record of the last build into out, and stamp every input file now."""
+    def open(cls, cache: Path, out: Path, options: str, roots: list[Path], meanwhile: Callable[[], object] | None = None) -> State:
+        """Read the record of the last build into out, and stamp every input file now.
+
+        With meanwhile, the inputs are stamped by another process while this one runs it.
+        """
         out = Path(os.path.abspath(out))
         state = cls(folder_of(cache, out), out, options)
-        manifest = state.folder / "manifest.json"
+        manifest = state.folder / MANIFEST
         try:
-            previous = json.loads(manifest.read_bytes())
+            previous = marshal.loads(manifest.read_bytes())
             written = manifest.stat().st_mtime_ns
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError, TypeError):  # missing, partial or from another Python: none
             previous, written = {}, 0
         if not isinstance(previous, dict) or previous.get("format") != FORMAT:
             previous = {}
         state.previous = previous
-        known = previous.get("inputs", {})
-        for path, st in walk(roots).items():
-            stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-            old = known.get(path)
-            fresh = max(st.st_mtime_ns, st.st_ctime_ns) < written - RACY_NS
-            same = old is not None and tuple(old[0]) == stat and fresh
-            state.inputs[path] = Stamp(stat, old[1] if same else hash_file(path))
+        stamping = functools.partial(stamp, roots, previous.get("inputs", {}), written)
+        if meanwhile is None:
+            stamps = stamping()
+        else:
+            later = Later(stamping)
+            try:
+                meanwhile()
+                stamps = later.result()
+            finally:
+                later.cancel()
+        state.inputs = {path: Stamp(*found) for path, found in stamps.items()}
         return state
 
     @functools.cached_property
@@ -172,10 +194,11 @@ class State:
                 self.intact = False
         return self.intact
 
-    def file_hash(self, path: Path) -> str:
+    def file_hash(self, path: Path | str) -> str:
         """The hash of an input file, by its path."""
-        stamp = self.inputs.get(str(path)) or self.inputs.get(os.path.abspath(path))  # paths under absolute roots are found as they are
-        return stamp.hash if stamp else hash_file(str(path))
+        text = str(path)
+        stamp = self.inputs.get(text) or self.inputs.get(os.path.abspath(text))  # paths under absolute roots are found as they are
+        return stamp.hash if stamp else hash_file(text)
 
     def reusable(self, path: str, key: str) -> str | None:
         """The previous output file for path (a plain string: there are thousands), when it was made from the same inputs."""
@@ -196,19 +219,23 @@ class State:
         """Where the spare site is kept."""
         return self.folder / "spare"
 
-    def claim_spare(self, new_keys: dict[str, str]) -> write.Spare | None:
+    def spare_recorded(self) -> bool:
+        """A spare site is recorded (whether it is intact is for claim_spare to say)."""
+        return (self.folder / SPARE_RECORD).is_file() and self.spare.is_dir()
+
+    def claim_spare(self, new_keys: dict[str, str], survey: Later[write.Listing] | None = None) -> write.Spare | None:
         """The spare, to be updated into the site with new_keys: None (and whatever is in its place deleted) unless it is as recorded.
 
         The record is removed first: from here on, until save, the spare may be half updated.
         """
         record_path = self.folder / SPARE_RECORD
         try:
-            record = json.loads(record_path.read_bytes())
+            record = marshal.loads(record_path.read_bytes())
             record_path.unlink()
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError, TypeError):  # missing, partial or from another Python: none
             record = None
         if isinstance(record, dict) and isinstance(record.get("keys"), dict) and self.spare_intact(record.get("inode")):
-            return write.Spare(self.spare, record["keys"], new_keys)
+            return write.Spare(self.spare, record["keys"], new_keys, survey)
         write.discard(self.spare)
         return None
 
@@ -239,13 +266,13 @@ class State:
             "format": FORMAT,
             "inputs_key": self.inputs_key,
             "out_inode": os.stat(self.out).st_ino,
-            "inputs": {path: [list(stamp.stat), stamp.hash] for path, stamp in sorted(self.inputs.items())},
+            "inputs": {path: (stamp.stat, stamp.hash) for path, stamp in sorted(self.inputs.items())},
             "keys": dict(sorted(keys.items())),
         }
-        write_atomically(self.folder / "manifest.json", json.dumps(manifest, separators=(",", ":")).encode("utf-8"))
+        write_atomically(self.folder / MANIFEST, marshal.dumps(manifest))
         if spare_kept:  # the site the previous build made, with its keys; recorded after the manifest that it goes with
             record = {"inode": os.lstat(self.spare).st_ino, "keys": self.previous.get("keys", {})}
-            write_atomically(self.folder / SPARE_RECORD, json.dumps(record, separators=(",", ":")).encode("utf-8"))
+            write_atomically(self.folder / SPARE_RECORD, marshal.dumps(record))
 
 
 def folder_of(cache: Path, out: Path) -> Path:

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import json
 import os
 import sys
@@ -123,6 +124,8 @@ def options_from(args: argparse.Namespace) -> pipeline.Options:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command and return its exit code; run as the program (argv None), end the process right after it."""
+    if argv is None:
+        gc.disable()  # the process ends with the command: a collection would only walk objects about to be dropped (serve turns it back on)
     code = command(list(sys.argv[1:] if argv is None else argv))
     if argv is None:
         for stream in (sys.stdout, sys.stderr):
@@ -278,6 +281,7 @@ def serve_site(args: argparse.Namespace) -> int:
     from digest import serve
 
     options = options_from(args)
+    gc.enable()  # a long-running process: the objects of each rebuild must be freed
     try:
         preview = serve.Preview(options, args.port)
     except OSError as error:

@@ -34,7 +34,7 @@ class Memo:
     """Loaded input files by (path, content hash), from the last build and for the next one."""
 
     key: str  # the tool and the options: a memo written under another key is not used
-    hash_of: Callable[[Path], str]  # an input file's content hash, as the cache stamped it
+    hash_of: Callable[[str], str]  # an input file's content hash by its absolute path, as the cache stamped it
     previous: Entries = field(default_factory=dict)
     current: Entries = field(default_factory=dict)
     values: dict[str, tuple[str, Any]] = field(default_factory=dict)  # results computed from many inputs, by name: (inputs hash, result)
@@ -42,7 +42,7 @@ class Memo:
     generation: int = 0  # which whole memo file a delta belongs to
 
     @classmethod
-    def open(cls, path: Path, key: str, hash_of: Callable[[Path], str]) -> Memo:
+    def open(cls, path: Path, key: str, hash_of: Callable[[str], str]) -> Memo:
         """The memo saved at path (and its delta) under this key, or an empty one."""
         memo = cls(key, hash_of)
         saved = load(path, key)
@@ -68,7 +68,8 @@ class Memo:
     def _key(self, path: Path) -> tuple[str, str]:
         """An input file's memo key: its absolute path and content hash."""
         text = str(path)
-        return text if os.path.isabs(text) else os.path.abspath(text), self.hash_of(path)
+        absolute = text if os.path.isabs(text) else os.path.abspath(text)
+        return absolute, self.hash_of(absolute)
 
     def recall(self, path: Path, problems: Problems) -> Any:
         """What loading path gave last time, with its problems reported again; None if it changed or is unknown."""

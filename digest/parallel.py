@@ -1,11 +1,17 @@
-"""Running rendering jobs, in forked worker processes when there are enough to pay for them."""
+"""Running work in forked processes.
+
+Rendering jobs go to workers when there are enough to pay for them; slow listings of folders go to
+a child that works while the build goes on (`Later`).
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from digest.problems import Problems
 
@@ -14,6 +20,7 @@ CHUNK = 64  # jobs per task sent to a worker
 
 _jobs: Sequence[Callable[[], bytes]] = ()  # set before forking, so workers inherit the jobs instead of receiving them
 Failure = tuple[str, str, int | None]  # (template file or "", message, line)
+T = TypeVar("T")
 
 
 def workers() -> int:
@@ -81,3 +88,50 @@ def _run(indices: range, jobs: Sequence[Callable[[], bytes]] | None = None) -> l
             results.append(("", error.message or str(error), None))
             break
     return results
+
+
+class Later(Generic[T]):
+    """A function's result, computed by a forked child while this process goes on with other work.
+
+    Computed here instead, when asked for, where there is one processor, no fork, or the child failed.
+    """
+
+    def __init__(self, function: Callable[[], T]) -> None:
+        """Start computing function() in a child."""
+        self.function = function
+        self.child: tuple[int, int] | None = None
+        if hasattr(os, "fork") and workers() > 1:
+            reader, writer = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: compute, send the result, and end without the parent's cleanup
+                code = 1
+                try:
+                    os.close(reader)
+                    with open(writer, "wb") as pipe:
+                        pipe.write(pickle.dumps(function(), protocol=pickle.HIGHEST_PROTOCOL))
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(writer)
+            self.child = (pid, reader)
+
+    def result(self) -> T:
+        """The result: the child's, or computed now if it failed."""
+        if self.child is not None:
+            pid, reader = self.child
+            self.child = None
+            with open(reader, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0:
+                value: T = pickle.loads(data)
+                return value
+        return self.function()
+
+    def cancel(self) -> None:
+        """Stop waiting for the child, whose result is not needed."""
+        if self.child is not None:
+            pid, reader = self.child
+            self.child = None
+            os.close(reader)  # a child still sending gets a broken pipe and ends
+            os.waitpid(pid, 0)

@@ -1,7 +1,8 @@
 """The build as a table of contents: settings → scans → content → library → render → feeds → write.
 
-The stages are imported where they are used, so that a rebuild that finds nothing changed (it reads
-only the cache) does not first import Jinja, pydantic and markdown-it.
+The stages are imported where they are used: a build without the cache imports them as it goes, and
+a cached build imports them while another process stamps the input files, so that a rebuild that
+finds nothing changed never waits for Jinja, pydantic and markdown-it.
 """
 
 from __future__ import annotations
@@ -258,21 +259,31 @@ def update(options: Options, problems: Problems) -> Site | Unchanged | None:
     if folder is None:
         return build(options, problems)
     options = replace(options, content=absolute(options.content), scans=absolute(options.scans), templates=absolute(options.templates))
-    state = cache.State.open(folder, options.out, output_options(options), options.inputs)
+    state = cache.State.open(folder, options.out, output_options(options), options.inputs, meanwhile=import_stages)
     if state.unchanged():
         return Unchanged(options.out)
-    memo = open_memo(state, options, problems)
-    library = load(options, problems, memo)
-    site = render_site(library, options, problems, state) if library else None
-    if site is not None:
-        spare = state.claim_spare(site.keys)  # the site before the last, to update in place; None: write a fresh folder
-        kept = write.write_site(options.out, site.files, site.copies, site.reused, spare, keep=state.next_spare())
-        state.save(site.keys, site.bodies, {slug: site.keys[slug] for slug in site.bodies}, spare_kept=kept)
-        memo.save(state.folder / MEMO)
+    survey = write.surveying(state.spare) if state.spare_recorded() else None  # listed by another process while this one loads
+    try:
+        memo = open_memo(state, options, problems)
+        library = load(options, problems, memo)
+        site = render_site(library, options, problems, state) if library else None
+        if site is not None:
+            spare = state.claim_spare(site.keys, survey)  # the site before the last, to update in place; None: write a fresh folder
+            kept = write.write_site(options.out, site.files, site.copies, site.reused, spare, keep=state.next_spare())
+            state.save(site.keys, site.bodies, {slug: site.keys[slug] for slug in site.bodies}, spare_kept=kept)
+            memo.save(state.folder / MEMO)
+    finally:
+        if survey is not None:
+            survey.cancel()
     return site
 
 
 MEMO = "memo.pickle"
+
+
+def import_stages() -> None:
+    """Import the modules that load and render a site (while another process stamps the inputs: a no-op build does not need them)."""
+    from digest import content, email, feeds, library, render  # noqa: F401
 
 
 def open_memo(state: cache.State, options: Options, problems: Problems) -> Memo:

@@ -26,9 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.parallel import Later
+
 MARKER = ".digest-site"
 MARKER_TEXT = "This folder is made by digest and replaced whole on every build.\n"
 RENAME_EXCHANGE = 2
+
+
+Listing = tuple[dict[str, int], set[str], list[str]]  # what survey finds: files (to inodes), folders, other entries
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Spare:
     folder: Path  # on the output's file system
     keys: dict[str, str]  # the key of each file of the site in folder (files without one are always rewritten)
     new_keys: dict[str, str]  # the key of each file of the site being written
+    survey: Later[Listing] | None = None  # the folder's survey, if one was started early (in another process)
 
 
 def unsafe_output(out: Path, inputs: list[Path]) -> str | None:
@@ -128,7 +134,7 @@ def update(spare: Spare, files: dict[str, bytes], copies: dict[str, Path], reuse
     """Turn the spare into the new site in place: keep the files that are already right, replace the rest, delete the extra."""
     root = spare.folder
     top = os.path.realpath(root)
-    present, folders, strays = survey(top)
+    present, folders, strays = spare.survey.result() if spare.survey else survey(top)
     wanted = {*files, *copies, *reused, MARKER}
     needed = parents(wanted)
     prune(top, present, folders - needed, strays, wanted)
@@ -151,7 +157,12 @@ def update(spare: Spare, files: dict[str, bytes], copies: dict[str, Path], reuse
     root.chmod(0o755)
 
 
-def survey(top: str) -> tuple[dict[str, int], set[str], list[str]]:
+def surveying(folder: Path) -> Later[Listing]:
+    """The survey of folder, taken in another process while the build goes on (listing 10,000 folders keeps a core busy)."""
+    return Later(functools.partial(survey, os.path.realpath(folder)))
+
+
+def survey(top: str) -> Listing:
     """Under top: every regular file (relative path to inode), every folder, and every other entry (links and the like)."""
     present: dict[str, int] = {}
     folders: set[str] = set()

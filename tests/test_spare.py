@@ -18,7 +18,7 @@ import pytest
 from test_hardening import big_site
 from test_incremental import Editor, clean, incremental, inode, layout, project, spare_of
 
-from digest import pipeline, write
+from digest import cache, parallel, pipeline, write
 from digest.problems import Problems
 
 from conftest import ROOT
@@ -128,6 +128,47 @@ def test_a_replaced_spare_folder_is_deleted_not_used(tmp_path: Path, replacement
     matches_clean(site)
     assert (outside / "extra.html").read_text() == "junk", "a link in the spare's place was followed"
     assert inode(spare) == old and not spare.is_symlink(), "the replaced site was not kept as the spare"
+
+
+@pytest.mark.parametrize("record", [cache.MANIFEST, cache.SPARE_RECORD])
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage", b"{not marshal"])
+def test_an_unreadable_cache_record_means_a_full_build(tmp_path: Path, record: str, damage: bytes) -> None:
+    site = with_spare(tmp_path)
+    folder = spare_of(site).parent
+    (folder / record).write_bytes(damage)
+    old = inode(site / "_site")
+    append(note(site), "\nOne more sentence.\n")
+    result = built(site)
+    matches_clean(site)
+    assert inode(site / "_site") != old
+    if record == cache.MANIFEST:  # nothing is known of the last build: every page is rendered
+        assert "404.html" in result.files and not result.reused
+
+
+def test_work_started_later_in_a_child_gives_what_the_function_gives() -> None:
+    parent = os.getpid()
+    later = parallel.Later(lambda: ("listed in", os.getpid() != parent))
+    assert later.result() == ("listed in", parallel.workers() > 1)  # in a child wherever there is a second processor
+
+
+def test_work_that_fails_in_the_child_is_done_again_here() -> None:
+    parent = os.getpid()
+
+    def only_here() -> int:
+        if os.getpid() != parent:
+            raise OSError("the child cannot do this")
+        return 42
+
+    assert parallel.Later(only_here).result() == 42
+
+
+def test_work_no_longer_wanted_leaves_no_child_behind() -> None:
+    later = parallel.Later(lambda: list(range(200_000)))  # more than a pipe holds: the child is still sending
+    child = later.child
+    later.cancel()
+    if child is not None:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child[0], os.WNOHANG)  # reaped
 
 
 def test_live_files_are_never_written_into(tmp_path: Path) -> None:
