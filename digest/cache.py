@@ -145,6 +145,7 @@ class State:
     inputs: dict[str, Stamp] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)
     intact: bool | None = None  # whether the output folder is the last build's, once looked at
+    live_inodes: dict[str, int] = field(default_factory=dict)  # the inode of each reusable file of the output folder, once looked at
 
     @classmethod
     def open(cls, cache: Path, out: Path, options: str, roots: list[Path], meanwhile: Callable[[], object] | None = None) -> State:
@@ -177,9 +178,14 @@ class State:
         return state
 
     @functools.cached_property
+    def input_lines(self) -> list[tuple[str, str]]:
+        """Every input file's path with a line naming it and its hash, sorted by path: what the keys are made from."""
+        return [(path, f"{path}\0{stamp.hash}") for path, stamp in sorted(self.inputs.items())]
+
+    @functools.cached_property
     def inputs_key(self) -> str:
         """One hash of every input file, the options and the tool (the inputs are stamped once, when the state is opened)."""
-        return digest_of(tool_key(), self.options, *(f"{path}\0{stamp.hash}" for path, stamp in sorted(self.inputs.items())))
+        return digest_of(tool_key(), self.options, *(line for _, line in self.input_lines))
 
     def unchanged(self) -> bool:
         """True when nothing changed since the last build, which is still in place in the output folder."""
@@ -205,7 +211,14 @@ class State:
         if not self.output_intact() or self.previous.get("keys", {}).get(path) != key:
             return None
         old = os.path.join(self.out, path)
-        return old if os.path.isfile(old) else None
+        try:
+            found = os.stat(old)
+        except OSError:
+            return None
+        if not stat.S_ISREG(found.st_mode):
+            return None
+        self.live_inodes[old] = found.st_ino
+        return old
 
     def body(self, key: str) -> str | None:
         """A cached feed entry body, by its key."""
@@ -235,7 +248,7 @@ class State:
         except (OSError, ValueError, EOFError, TypeError):  # missing, partial or from another Python: none
             record = None
         if isinstance(record, dict) and isinstance(record.get("keys"), dict) and self.spare_intact(record.get("inode")):
-            return write.Spare(self.spare, record["keys"], new_keys, survey)
+            return write.Spare(self.spare, record["keys"], new_keys, survey, self.live_inodes)
         write.discard(self.spare)
         return None
 

@@ -181,17 +181,20 @@ def output_keys(library: Library, state: cache.State) -> defaultdict[str, str]:
     """The key of every output file: a hash of the inputs it is made from (see digest.cache)."""
     from digest import email, feeds
 
-    notes = {os.path.abspath(note.path) for edition in library.content.editions for note in edition.notes}
+    notes = [note for edition in library.content.editions for note in edition.notes]
+    paths = [str(note.path) for note in notes]  # absolute, as the inputs are stamped (a path that is not only costs reuse)
+    hashes = {id(note): state.file_hash(path) for note, path in zip(notes, paths, strict=True)}
+    skipped = set(paths)
     structure = cache.digest_of(
         cache.tool_key(),
         state.options,
-        *(f"{path}\0{stamp.hash}" for path, stamp in sorted(state.inputs.items()) if path not in notes),
-        *(f"{note.path}\0{note.slug}\0{note.meta.model_dump_json()}" for edition in library.content.editions for note in edition.notes),
+        *(line for path, line in state.input_lines if path not in skipped),
+        *(f"{path}\0{note.slug}\0{note.meta.model_dump_json()}" for note, path in zip(notes, paths, strict=True)),
     )
     keys: dict[str, str] = {}
 
     def of_notes(entries: list[NoteEntry]) -> str:
-        return cache.digest_of(structure, *(state.file_hash(entry.note.path) for entry in entries))
+        return cache.digest_of(structure, *(hashes[id(entry.note)] for entry in entries))
 
     for edition in library.editions:
         key = of_notes(edition.notes)

@@ -23,7 +23,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.parallel import Later
@@ -44,6 +44,7 @@ class Spare:
     keys: dict[str, str]  # the key of each file of the site in folder (files without one are always rewritten)
     new_keys: dict[str, str]  # the key of each file of the site being written
     survey: Later[Listing] | None = None  # the folder's survey, if one was started early (in another process)
+    inodes: dict[str, int] = field(default_factory=dict)  # the inodes of the files to reuse, where already looked at
 
 
 def unsafe_output(out: Path, inputs: list[Path]) -> str | None:
@@ -149,7 +150,7 @@ def update(spare: Spare, files: dict[str, bytes], copies: dict[str, Path], reuse
         if not (same_key(relative) and holds(place(relative), data)):
             renew(place(relative), functools.partial(write_new, data))
     for relative, source in sorted(reused.items()):
-        if not (same_key(relative) and present[relative] == os.stat(source).st_ino):
+        if not (same_key(relative) and present[relative] == (spare.inodes.get(source) or os.stat(source).st_ino)):
             renew(place(relative), functools.partial(link_or_copy, source))
     for relative, copied in sorted(copies.items()):
         renew(place(relative), functools.partial(shutil.copyfile, copied))
