@@ -16,7 +16,7 @@ from digest.problems import Problems
 from digest.settings import DEFAULT_MAX_MARKDOWN_BYTES
 
 if TYPE_CHECKING:
-    from digest.memo import Memo
+    from digest.memo import Entries, Memo
 
 
 class FrontMatterModel(BaseModel):
@@ -127,6 +127,27 @@ def load_content(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: in
     static_root = folder / "static"
     static = files.find(static_root, "", problems)
     return Content(sorted(editions, key=lambda e: (e.date, e.slug)), pages, static)
+
+
+def preread(folder: Path, md: MarkdownIt, max_bytes: int) -> Entries:
+    """Every Markdown file under folder read and parsed, as memo entries known by path alone (for a build to recall).
+
+    Run by another process while the build validates the scans; a file with errors is left out, so
+    that the build reads it again and reports them in their place.
+    """
+    from digest.memo import Memo
+
+    memo = Memo(PREREAD, by_path_alone)
+    load_content(folder, md, Problems(), max_bytes, memo)
+    return memo.current
+
+
+PREREAD = "preread"  # the key of a memo made by preread
+
+
+def by_path_alone(path: str) -> str:
+    """No content hash: files read during this build are taken as they were read."""
+    return ""
 
 
 def edition_folders(folder: Path, problems: Problems) -> list[Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -90,6 +91,11 @@ def _run(indices: range, jobs: Sequence[Callable[[], bytes]] | None = None) -> l
     return results
 
 
+def can_fork() -> bool:
+    """Whether a forked child can work beside this process: fork, a second processor, and no other thread (a fork copies only this one)."""
+    return hasattr(os, "fork") and workers() > 1 and threading.active_count() == 1
+
+
 class Later(Generic[T]):
     """A function's result, computed by a forked child while this process goes on with other work.
 
@@ -100,7 +106,7 @@ class Later(Generic[T]):
         """Start computing function() in a child."""
         self.function = function
         self.child: tuple[int, int] | None = None
-        if hasattr(os, "fork") and workers() > 1:
+        if can_fork():
             reader, writer = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: compute, send the result, and end without the parent's cleanup

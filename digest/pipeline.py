@@ -7,6 +7,7 @@ finds nothing changed never waits for Jinja, pydantic and markdown-it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections import defaultdict
@@ -73,17 +74,24 @@ class Unchanged:
 
 def load(options: Options, problems: Problems, memo: Memo | None = None) -> Library | None:
     """Read and validate every input (recalling unchanged files from the memo, if given) and resolve every reference; None if anything is wrong."""
-    from digest.content import load_content
+    from digest import parallel
+    from digest.content import PREREAD, by_path_alone, load_content, preread
     from digest.library import build_library
     from digest.markdown import new_parser
+    from digest.memo import Memo
     from digest.scans import load_scans
     from digest.settings import DEFAULT_MAX_MARKDOWN_BYTES, DEFAULT_MAX_SCAN_BYTES, load_settings
 
     settings = load_settings(options.content / "site.yaml", problems, options.base_url)
     md = new_parser(settings.allow_html if settings else False)
     max_bytes = settings.max_scan_bytes if settings else DEFAULT_MAX_SCAN_BYTES
+    max_markdown = settings.max_markdown_bytes if settings else DEFAULT_MAX_MARKDOWN_BYTES
+    notes = None
+    if memo is None and settings is not None and parallel.can_fork():  # another process parses the notes while this one validates scans
+        notes = parallel.Later(functools.partial(preread, options.content, md, max_markdown))
     scans = load_scans(options.scans, problems, max_bytes, memo)
-    content = load_content(options.content, md, problems, settings.max_markdown_bytes if settings else DEFAULT_MAX_MARKDOWN_BYTES, memo)
+    content_memo = Memo(PREREAD, by_path_alone, previous=notes.result()) if notes is not None else memo
+    content = load_content(options.content, md, problems, max_markdown, content_memo)
     if settings is None:
         return None
     library = build_library(settings, scans, content, options.drafts, problems, memo)
