@@ -351,19 +351,22 @@ def test_a_delta_left_beside_a_rewritten_memo_is_ignored(tmp_path: Path) -> None
 def test_notes_parsed_by_another_process_build_what_this_one_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = project(tmp_path)
     notes = sorted((site / "content" / "editions").glob("*/0*.md"))
-    notes[0].write_text(notes[0].read_text(encoding="utf-8").replace("\n\n", "\n\n\u0007", 1), encoding="utf-8")  # a warning
+    notes[0].write_text(notes[0].read_text(encoding="utf-8").replace("tags: [", 'tags: ["a\\bb", ', 1), encoding="utf-8")  # a warning
     reference, reference_problems = clean(site)
-    assert reference is not None and any("dropped" in m and notes[0].name in m for m in messages(reference_problems))
+    assert reference is not None
+    assert any("dropped" in m and notes[0].name in m for m in messages(reference_problems))
     expected = layout(site / "_clean")
     with monkeypatch.context() as patch:
         patch.setattr(parallel, "can_fork", lambda: False)
         alone, alone_problems = clean(site)
-    assert alone is not None and messages(alone_problems) == messages(reference_problems)
+    assert alone is not None
+    assert messages(alone_problems) == messages(reference_problems)
     assert layout(site / "_clean") == expected
     notes[1].write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")  # an error, reported where it is
     failed, problems = clean(site)
     with monkeypatch.context() as patch:
         patch.setattr(parallel, "can_fork", lambda: False)
         failed_alone, problems_alone = clean(site)
-    assert failed is None and failed_alone is None
+    assert failed is None
+    assert failed_alone is None
     assert messages(problems) == messages(problems_alone) and any(notes[1].name in m for m in messages(problems))
