@@ -44,6 +44,7 @@ from digest.parallel import Later
 FORMAT = 3
 MANIFEST = "manifest.marshal"  # the last build's record (marshal: the fastest format Python reads and writes)
 SPARE_RECORD = "spare.marshal"  # the spare site's inode and output keys, while it is as the last build left it
+STAMP_APART = 5_000  # inputs (as many as the last build had) from which stamping them takes longer than importing the stages
 RACY_NS = 2_000_000_000  # files changed this close before the last build are hashed again
 LIBRARIES = ("jinja2", "markdown-it-py", "pydantic", "pydantic-core", "pyyaml", "feedgen", "lxml", "markupsafe")
 
@@ -151,7 +152,7 @@ class State:
     def open(cls, cache: Path, out: Path, options: str, roots: list[Path], meanwhile: Callable[[], object] | None = None) -> State:
         """Read the record of the last build into out, and stamp every input file now.
 
-        With meanwhile, the inputs are stamped by another process while this one runs it.
+        With meanwhile, the inputs of a large site are stamped by another process while this one runs it.
         """
         out = Path(os.path.abspath(out))
         state = cls(folder_of(cache, out), out, options)
@@ -164,8 +165,9 @@ class State:
         if not isinstance(previous, dict) or previous.get("format") != FORMAT:
             previous = {}
         state.previous = previous
-        stamping = functools.partial(stamp, roots, previous.get("inputs", {}), written)
-        if meanwhile is None:
+        known = previous.get("inputs", {})
+        stamping = functools.partial(stamp, roots, known, written)
+        if meanwhile is None or len(known) < STAMP_APART:
             stamps = stamping()
         else:
             later = Later(stamping)

@@ -6,9 +6,11 @@ a child that works while the build goes on (`Later`).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -139,5 +141,7 @@ class Later(Generic[T]):
         if self.child is not None:
             pid, reader = self.child
             self.child = None
-            os.close(reader)  # a child still sending gets a broken pipe and ends
+            os.close(reader)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # it only reads and sends: nothing is left half done
             os.waitpid(pid, 0)

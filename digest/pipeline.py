@@ -1,8 +1,8 @@
 """The build as a table of contents: settings → scans → content → library → render → feeds → write.
 
 The stages are imported where they are used: a build without the cache imports them as it goes, and
-a cached build imports them while another process stamps the input files, so that a rebuild that
-finds nothing changed never waits for Jinja, pydantic and markdown-it.
+a cached build of a large site imports them while another process stamps the input files, so that a
+rebuild that finds nothing changed never waits for Jinja, pydantic and markdown-it.
 """
 
 from __future__ import annotations

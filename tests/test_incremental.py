@@ -370,3 +370,23 @@ def test_notes_parsed_by_another_process_build_what_this_one_would(tmp_path: Pat
     assert failed is None
     assert failed_alone is None
     assert messages(problems) == messages(problems_alone) and any(notes[1].name in m for m in messages(problems))
+
+
+def test_inputs_stamped_by_another_process_are_stamped_as_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = project(tmp_path)
+    assert isinstance(incremental(site)[0], pipeline.Site)
+    note = sorted((site / "content" / "editions").glob("*/0*.md"))[0]
+    note.write_text(note.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    opts = options(site, "_site", cache=True)
+    roots, text = opts.inputs, pipeline.output_options(opts)
+    here = cache.State.open(site / ".digest-cache", opts.out, text, roots)
+    monkeypatch.setattr(cache, "STAMP_APART", 0)  # a large site: stamped apart
+    ran: list[bool] = []
+    apart = cache.State.open(site / ".digest-cache", opts.out, text, roots, meanwhile=lambda: ran.append(True))
+    assert ran == [True]
+    assert {path: (s.stat, s.hash) for path, s in apart.inputs.items()} == {path: (s.stat, s.hash) for path, s in here.inputs.items()}
+    assert apart.inputs[str(note)].hash != apart.previous["inputs"][str(note)][1]  # the edited note was hashed again
+    built, problems = incremental(site)  # and a whole build with its inputs stamped apart matches a clean one
+    assert isinstance(built, pipeline.Site), problems.errors
+    assert clean(site)[0] is not None
+    assert layout(site / "_site") == layout(site / "_clean")
