@@ -178,7 +178,7 @@ class TagEntry:
         return list(seen.values())
 
 
-@dataclass
+@dataclass(repr=False)
 class Library:
     """The whole site resolved: what every template and feed reads."""
 
@@ -190,6 +190,10 @@ class Library:
     scans: dict[str, ScanFile]
     uncovered: list[ScanFile]  # scans no edition covers, drafts included
     content: Content
+
+    def __repr__(self) -> str:
+        """A line, not the whole site (a failed test prints it)."""
+        return f"Library({len(self.editions)} editions, {len(self.papers)} papers, {len(self.tags)} tags)"
 
     @property
     def latest(self) -> EditionEntry | None:

@@ -46,7 +46,7 @@ class Options:
         return [self.content, self.scans, self.templates]
 
 
-@dataclass
+@dataclass(repr=False)
 class Site:
     """The rendered site: files to write, files to copy, and files kept from the previous build, by path from the site root."""
 
@@ -56,6 +56,10 @@ class Site:
     reused: dict[str, str] = field(default_factory=dict)  # unchanged since the last build (their paths there): linked, not written
     keys: dict[str, str] = field(default_factory=dict)  # with the cache: each output file's key
     bodies: dict[str, str] = field(default_factory=dict)  # with the cache: each edition's feed entry, by slug
+
+    def __repr__(self) -> str:
+        """A line, not every file's bytes (a failed test prints it)."""
+        return f"Site({len(self.files)} files written, {len(self.reused)} kept, {len(self.copies)} copied; {self.library!r})"
 
     @property
     def pages(self) -> list[str]:

@@ -390,3 +390,11 @@ def test_inputs_stamped_by_another_process_are_stamped_as_here(tmp_path: Path, m
     assert isinstance(built, pipeline.Site), problems.errors
     assert clean(site)[0] is not None
     assert layout(site / "_site") == layout(site / "_clean")
+
+
+def test_a_built_site_prints_as_one_short_line(tmp_path: Path) -> None:
+    built, problems = clean(project(tmp_path))  # a failed assertion prints the site: the whole library would take minutes
+    assert built is not None, problems.errors
+    text = repr(built)
+    assert "\n" not in text and len(text) < 200
+    assert f"{len(built.files)} files written" in text and f"{len(built.library.papers)} papers" in text
