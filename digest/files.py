@@ -40,6 +40,7 @@ def clean_json(value: Any, dropped: list[int]) -> Any:
 
 MAX_YAML_DEPTH = 64  # front matter and settings are a few flat keys; these limits only stop crafted files
 MAX_YAML_VALUES = 10_000
+TOO_NESTED = f"nested more than {MAX_YAML_DEPTH} levels deep or holds more than {MAX_YAML_VALUES:,} values (each use of an alias counts)"
 
 
 def too_nested(value: Any, max_depth: int = MAX_YAML_DEPTH, max_values: int = MAX_YAML_VALUES) -> bool:

@@ -67,8 +67,7 @@ def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
         problems.add(path, "front matter must be a mapping of `key: value` lines", 2)
         return None
     if files.too_nested(data):
-        problems.add(path, f"front matter is nested more than {files.MAX_YAML_DEPTH} levels deep or holds more than "
-                           f"{files.MAX_YAML_VALUES:,} values (each use of an alias counts)", 2)
+        problems.add(path, f"front matter is {files.TOO_NESTED}", 2)
         return None
     dropped: list[int] = []
     data = files.clean_json(data, dropped)  # YAML escapes such as "\b" make control characters too

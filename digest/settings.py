@@ -86,8 +86,7 @@ def load_settings(path: Path, problems: Problems, base_url: str | None = None) -
         problems.add(path, "must be a mapping of `key: value` lines", 1)
         return None
     if files.too_nested(data):
-        problems.add(path, f"is nested more than {files.MAX_YAML_DEPTH} levels deep or holds more than "
-                           f"{files.MAX_YAML_VALUES:,} values (each use of an alias counts)", 1)
+        problems.add(path, f"is {files.TOO_NESTED}", 1)
         return None
     dropped: list[int] = []
     data = files.clean_json(data, dropped)  # "\b" and other escapes make characters no feed can carry
