@@ -207,7 +207,12 @@ def load_note(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int = D
         problems.add(path, "a note needs `scan:` (a scan's paper id) or `paper:` with at least a `title:`", 1)
         return None
     slug = path.stem
-    return Note(path, slug, meta, Document(md, parsed.body, anchor_prefix=f"{slug}-", heading_shift=1), parsed.body_line, parsed.key_lines)
+    return Note(path, slug, meta, note_body(md, slug, parsed.body), parsed.body_line, parsed.key_lines)
+
+
+def note_body(md: MarkdownIt, slug: str, text: str) -> Document:
+    """A note's body: its anchors prefixed with its slug (an edition page shows several), its headings under its headline."""
+    return Document(md, text, anchor_prefix=f"{slug}-", heading_shift=1)
 
 
 def load_page(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int, memo: Memo | None = None) -> Page | None:

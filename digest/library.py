@@ -256,9 +256,14 @@ def number_editions(editions: list[Edition], problems: Problems) -> list[Edition
         if entry.number in seen:
             problems.warn(entry.edition.path, f"edition number {entry.number} is also used by {seen[entry.number].slug}")
         seen.setdefault(entry.number, entry)
+    link_editions(entries)
+    return entries
+
+
+def link_editions(entries: list[EditionEntry]) -> None:
+    """Link each edition to the one before and the one after it."""
     for before, after in itertools.pairwise(entries):
         before.next, after.previous = after, before
-    return entries
 
 
 def resolve_paper(note: Note, aliases: dict[str, ScanFile], papers: dict[str, PaperEntry], problems: Problems) -> PaperEntry | None:

@@ -119,6 +119,10 @@ class Document:
         self._tokens: list[Token] | None = None
         self._html: dict[Hashable, Markup] = {}
 
+    def __reduce__(self) -> tuple[type[Document], tuple[MarkdownIt, str, str, int]]:
+        """Pickled as its text and options, without what parsing and rendering left behind (see digest.snapshot)."""
+        return Document, (self._md, self._text, self.env["anchor_prefix"], self.env["heading_shift"])
+
     @property
     def tokens(self) -> list[Token]:
         """The parsed tokens (parsed once, when first needed: in the process that renders the pages using them)."""

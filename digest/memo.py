@@ -82,6 +82,11 @@ class Memo:
         self.current[key] = found
         return value
 
+    def raised(self, path: Path) -> list[Problem] | None:
+        """The problems loading path raised in this build, or None if it was not loaded (or had errors)."""
+        found = self.current.get(self._key(path))
+        return found[1] if found is not None else None
+
     def remember(self, path: Path, value: Any, raised: list[Problem]) -> None:
         """Record what loading path gave and the problems it raised, for the next build."""
         self.current[self._key(path)] = (value, list(raised))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest import cache, write
-from digest.problems import Problems
+from digest.problems import Problem, Problems
 
 if TYPE_CHECKING:
     from digest.library import Library, NoteEntry
@@ -279,14 +279,19 @@ def update(options: Options, problems: Problems) -> Site | Unchanged | None:
         return Unchanged(options.out)
     survey = write.surveying(state.spare) if state.spare_recorded() else None  # listed by another process while this one loads
     try:
-        memo = open_memo(state, options, problems)
-        library = load(options, problems, memo)
+        library, memo = recall_library(state, options, problems), None
+        if library is None:  # loaded: recalling unchanged files from the memo, and saving the library for the next build
+            memo, start = open_memo(state, options, problems), len(problems.items)
+            library = load(options, problems, memo)
+            loaded = problems.items[start:]
         site = render_site(library, options, problems, state) if library else None
-        if site is not None:
+        if site is not None and library is not None:
             spare = state.claim_spare(site.keys, survey)  # the site before the last, to update in place; None: write a fresh folder
             kept = write.write_site(options.out, site.files, site.copies, site.reused, spare, keep=state.next_spare())
             state.save(site.keys, site.bodies, {slug: site.keys[slug] for slug in site.bodies}, spare_kept=kept)
-            memo.save(state.folder / MEMO)
+            if memo is not None:
+                memo.save(state.folder / MEMO)
+                save_library(state, options, problems, library, loaded, memo)
     finally:
         if survey is not None:
             survey.cancel()
@@ -299,6 +304,43 @@ MEMO = "memo.pickle"
 def import_stages() -> None:
     """Import the modules that load and render a site (while another process stamps the inputs: a no-op build does not need them)."""
     from digest import content, email, feeds, library, render  # noqa: F401
+
+
+def recall_library(state: cache.State, options: Options, problems: Problems) -> Library | None:
+    """The last full load's library, if only note bodies changed since (see digest.snapshot)."""
+    from digest import snapshot
+
+    inputs = library_inputs(state, options)
+    return snapshot.recall(state.folder / snapshot.FILE, snapshot_key(state, problems), inputs, problems) if inputs is not None else None
+
+
+def save_library(state: cache.State, options: Options, problems: Problems, library: Library, loaded: list[Problem], memo: Memo) -> None:
+    """Save the library this build loaded, with the problems loading raised, for builds that change only note bodies."""
+    from digest import snapshot
+
+    inputs = library_inputs(state, options)
+    note_problems = {}
+    for note in (note for edition in library.content.editions for note in edition.notes):
+        raised = memo.raised(note.path)
+        if raised is None:  # not recalled or remembered: no snapshot (a loaded library's notes always are)
+            return
+        note_problems[str(note.path)] = raised
+    if inputs is not None:
+        snapshot.save(state.folder / snapshot.FILE, snapshot_key(state, problems), inputs, library, loaded, note_problems)
+
+
+def snapshot_key(state: cache.State, problems: Problems) -> str:
+    """What a saved library depends on besides its input files: the tool, the options, and the folder problems are shown from."""
+    return cache.digest_of(cache.tool_key(), state.options, str(problems.root.resolve()))
+
+
+def library_inputs(state: cache.State, options: Options) -> dict[str, str] | None:
+    """The hash of every input file the library is made from (all but the templates), by path; None if the templates share a folder with them."""
+    templates = str(options.templates)
+    for folder in (str(options.content), str(options.scans)):
+        if os.path.commonpath([folder, templates]) in (folder, templates):
+            return None
+    return {path: stamp.hash for path, stamp in state.inputs.items() if not path.startswith(templates + os.sep)}
 
 
 def open_memo(state: cache.State, options: Options, problems: Problems) -> Memo:

@@ -300,6 +300,10 @@ class ScanFile:
         data = self.path.read_bytes()
         return validate_scan(data, [])
 
+    def __reduce__(self) -> tuple[type[ScanFile], tuple[Any, ...]]:
+        """Pickled without the validated scan (see digest.snapshot): a scan is ten times the size of what the library needs."""
+        return ScanFile, (self.id, self.path, self.version, self.paper, self.methodology_tags, self.cited)
+
     def summary(self) -> tuple[Any, ...]:
         """What the memo keeps of a scan file, as plain data (fast to store and read back)."""
         return self.id, self.version, self.paper.model_dump(), self.methodology_tags, self.cited

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
+import io
 import json
 import os
 import random
 import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from digest import cache, parallel, pipeline
+from digest import cache, parallel, pipeline, snapshot
 from digest import memo as memo_module
+from digest.markdown import new_parser
 from digest.problems import Problems
 
 from conftest import ROOT, run_cli, tree
@@ -209,7 +215,7 @@ def test_random_edits_build_what_a_clean_build_builds(tmp_path: Path) -> None:
         out_before, spare_before = inode(site / "_site"), inode(spare_of(site))
         built, problems = incremental(site)
         reference, reference_problems = clean(site)
-        assert [str(p) for p in problems.errors] == [str(p) for p in reference_problems.errors], f"step {step}: {what}"
+        assert messages(problems) == messages(reference_problems), f"step {step}: {what}"
         if reference is None:
             assert built is None, f"step {step}: {what}: the clean build failed, the cached one did not"
             assert before is None or tree(site / "_site") == before, f"step {step}: {what}: a failed build changed the site"
@@ -398,3 +404,73 @@ def test_a_built_site_prints_as_one_short_line(tmp_path: Path) -> None:
     text = repr(built)
     assert "\n" not in text and len(text) < 200
     assert f"{len(built.files)} files written" in text and f"{len(built.library.papers)} papers" in text
+
+
+def test_note_body_edits_reuse_the_saved_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = project(tmp_path)
+    note = sorted((site / "content" / "editions").glob("*/0*.md"))[0]
+    original = note.read_text(encoding="utf-8")
+    warned = original.replace('headline: "', 'headline: "\\b', 1)  # the same headline once "\b" is dropped, with a warning
+    note.write_text(warned, encoding="utf-8")
+    assert isinstance(incremental(site)[0], pipeline.Site)
+    assert (cache.folder_of(site / ".digest-cache", site / "_site") / snapshot.FILE).is_file()
+    loads: list[Path] = []
+    real_load = pipeline.load
+    monkeypatch.setattr(pipeline, "load", lambda options, *rest: loads.append(options.content) or real_load(options, *rest))
+    edits = [
+        warned + "\nA sentence.\n",  # the warning stays
+        original.replace("---\n", "---\n# a comment: every key a line lower, the same values\n", 1),  # the warning goes
+        original.replace("**What happened:**", "**What happened, in short:**", 1),
+    ]
+    for step, text in enumerate(edits):
+        note.write_text(text, encoding="utf-8")
+        built, problems = incremental(site)
+        assert isinstance(built, pipeline.Site), problems.errors
+        assert f"editions/{note.parent.name}/index.html" in built.files
+        reference, reference_problems = clean(site)
+        assert reference is not None
+        assert layout(site / "_site") == layout(site / "_clean"), f"edit {step}"
+        assert messages(problems) == messages(reference_problems), f"edit {step}"
+        assert any("dropped" in m for m in messages(problems)) == (step == 0)
+    assert loads == [site / "content"] * len(edits), "only the clean builds loaded the site"
+    note.write_text(original.replace("headline: ", "headline: Changed ", 1), encoding="utf-8")  # front matter: loaded again
+    built, problems = incremental(site)
+    assert isinstance(built, pipeline.Site) and len(loads) == len(edits) + 1
+    assert clean(site)[0] is not None and layout(site / "_site") == layout(site / "_clean")
+    before = tree(site / "_site")
+    note.write_text(original.replace("headline: ", "headline: [unclosed ", 1), encoding="utf-8")  # an error: loaded, and reported
+    failed, problems = incremental(site)
+    assert failed is None and len(loads) == len(edits) + 3
+    assert messages(problems) == messages(clean(site)[1]) and any(note.name in m for m in messages(problems))
+    assert tree(site / "_site") == before
+
+
+@contextmanager
+def recursion_limit(limit: int) -> Iterator[None]:
+    """Python's recursion limit lowered to limit for the block."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def test_a_long_archive_is_saved_flat_and_read_back_whole(tmp_path: Path) -> None:
+    site = project(tmp_path)
+    editions = site / "content" / "editions"
+    first = sorted(editions.iterdir())[0]
+    for year in range(2100, 2160):  # sixty more editions: a chain too long for pickle to follow link by link
+        shutil.copytree(first, editions / f"{year}{first.name[4:]}")
+    opts = options(site, "_clean", cache=False)
+    library = pipeline.load(opts, Problems())
+    assert library is not None
+    with recursion_limit(len(inspect.stack()) + 100):
+        with pytest.raises(RecursionError):
+            snapshot.Pickler.dumps(library)  # the library as it is
+        data = snapshot.Pickler.dumps(snapshot.flatten(library))
+    restored = snapshot.restore(snapshot.Unpickler(io.BytesIO(data), new_parser(library.settings.allow_html)).load())
+    assert repr(restored) == repr(library)
+    expected, again = pipeline.render_site(library, opts, Problems()), pipeline.render_site(restored, opts, Problems())
+    assert expected is not None and again is not None
+    assert again.files == expected.files
