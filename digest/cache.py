@@ -15,9 +15,11 @@ changed so close to the last build that the clock may not have moved (then it is
   output instead of rendered.
 
 Double buffering: the site a build replaces is kept as the *spare* (`spare/` in this output's part of
-the cache), recorded in `spare.marshal` with its folder's inode and the keys of the build that made it.
-The next build that writes updates the spare in place into the new site (see digest.write) and swaps
-it in, and the old site becomes the spare in turn. The record is deleted before the spare is touched,
+the cache), recorded in `spare.marshal` with its folder's inode and the keys of the build that made it
+(none if the cache did not know that site, say one a `--no-cache` build made: then every file in it
+is replaced, which still spares making its thousands of folders again). The next build that writes
+updates the spare in place into the new site (see digest.write) and swaps it in, and the old site
+becomes the spare in turn. The record is deleted before the spare is touched,
 and written again only after the swap and the manifest, so a spare left by an interrupted build, or
 any folder in its place that does not match the record or lies on another file system than the
 output, is deleted and the build writes a fresh folder instead. Builds without the cache delete the
@@ -262,9 +264,9 @@ class State:
             return False
         return stat.S_ISDIR(spare.st_mode) and spare.st_ino == inode and spare.st_dev == parent.st_dev
 
-    def next_spare(self) -> Path | None:
-        """Where the site this build replaces is to be kept, or None if it is not the site the cache recorded."""
-        return self.spare if self.output_intact() else None
+    def next_spare(self) -> Path:
+        """Where the site this build replaces is to be kept (if it is not the site the cache recorded, its files' keys are unknown)."""
+        return self.spare
 
     def save(self, keys: dict[str, str], bodies: dict[str, str], body_keys: dict[str, str], spare_kept: bool = False) -> None:
         """Record this build: input stamps, the key of every output file, the feed entry bodies, and the spare if one was kept."""
@@ -285,8 +287,8 @@ class State:
             "keys": dict(sorted(keys.items())),
         }
         write_atomically(self.folder / MANIFEST, marshal.dumps(manifest))
-        if spare_kept:  # the site the previous build made, with its keys; recorded after the manifest that it goes with
-            record = {"inode": os.lstat(self.spare).st_ino, "keys": self.previous.get("keys", {})}
+        if spare_kept:  # the site this build replaced, with its keys if the last build made it; recorded after the manifest that it goes with
+            record = {"inode": os.lstat(self.spare).st_ino, "keys": self.previous.get("keys", {}) if self.output_intact() else {}}
             write_atomically(self.folder / SPARE_RECORD, marshal.dumps(record))
 
 

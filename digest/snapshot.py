@@ -33,7 +33,7 @@ from digest.problems import Problem, Problems
 
 FORMAT = 1
 FILE = "library.pickle"
-MAX_CHANGED_NOTES = 64  # past this, loading the site (and saving a new snapshot) is as quick as patching the old one
+MAX_CHANGED_NOTES = 64  # past this many edited notes the site is loaded again, saving a snapshot with them in
 
 PATH = type(Path())  # the concrete class paths are made of here
 Flat = tuple[Any, ...]

@@ -193,6 +193,24 @@ def test_live_files_are_never_written_into(tmp_path: Path) -> None:
         matches_clean(site)
 
 
+def test_a_site_the_cache_did_not_make_becomes_a_spare_with_every_file_replaced(tmp_path: Path) -> None:
+    site = project(tmp_path)
+    problems = Problems()
+    assert pipeline.build(pipeline.Options(site / "content", site / "scans", site / "templates", site / "_site"), problems), problems.errors
+    unknown = inode(site / "_site")  # made without the cache
+    append(note(site, 1), "\nA sentence written hand in hand with the first cached build.\n")
+    built(site)
+    assert inode(spare_of(site)) == unknown, "the site the cache did not know was not kept"
+    assert cache.folder_of(site / ".digest-cache", site / "_site").joinpath(cache.SPARE_RECORD).is_file()
+    spare_files = {p: p.stat().st_ino for p in spare_of(site).rglob("*") if p.is_file()}
+    append(note(site), "\nA sentence for the first edit.\n")
+    built(site)
+    assert inode(site / "_site") == unknown, "the spare was not updated into the new site"
+    kept = [p for p, number in spare_files.items() if (site / "_site" / p.relative_to(spare_of(site))).stat().st_ino == number]
+    assert kept == [], "a file of unknown key was kept"
+    matches_clean(site)
+
+
 def test_the_two_rename_fallback_updates_the_spare_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(write, "exchange", lambda a, b: False)
     site = project(tmp_path)
