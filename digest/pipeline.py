@@ -279,7 +279,7 @@ def update(options: Options, problems: Problems) -> Site | Unchanged | None:
         return Unchanged(options.out)
     survey = write.surveying(state.spare) if state.spare_recorded() else None  # listed by another process while this one loads
     try:
-        library, memo = recall_library(state, options, problems), None
+        library, memo, loaded = recall_library(state, options, problems), None, []
         if library is None:  # loaded: recalling unchanged files from the memo, and saving the library for the next build
             memo, start = open_memo(state, options, problems), len(problems.items)
             library = load(options, problems, memo)

@@ -301,7 +301,7 @@ class ScanFile:
         return validate_scan(data, [])
 
     def __reduce__(self) -> tuple[type[ScanFile], tuple[Any, ...]]:
-        """Pickled without the validated scan (see digest.snapshot): a scan is ten times the size of what the library needs."""
+        """Pickled without the validated scan (see digest.snapshot): a whole scan is many times the size of what the library needs."""
         return ScanFile, (self.id, self.path, self.version, self.paper, self.methodology_tags, self.cited)
 
     def summary(self) -> tuple[Any, ...]:
