@@ -254,7 +254,7 @@ def read_markdown(path: Path, problems: Problems, max_bytes: int) -> frontmatter
         problems.add(path, f"is {size:,} bytes, over the limit of {max_bytes:,} for a Markdown file (setting `max_markdown_bytes`)")
         return None
     text = files.read_text(path, problems)
-    return frontmatter.parse(path, files.clean_text(text), problems) if text is not None else None
+    return frontmatter.parse(path, text, problems) if text is not None else None
 
 
 def validate(model: type[M], parsed: frontmatter.FrontMatter, path: Path, problems: Problems) -> M | None:

@@ -203,3 +203,15 @@ def test_symlink_out_of_the_scans_folder_is_refused(site: Path, tmp_path: Path) 
     result = run_cli(site)
     assert result.code == 1
     assert result.err.startswith("scans/link.json: is a symbolic link to")
+
+
+def test_control_characters_in_a_note_are_dropped_with_a_warning_at_their_line(site: Path) -> None:
+    note = site / ALPHA
+    text = note.read_text(encoding="utf-8") + "A bell\a rings.\n"
+    note.write_text(text, encoding="utf-8")
+    result = run_cli(site)
+    assert result.code == 0, result.err
+    line = text.count("\n")
+    assert f"{ALPHA}:{line}: warning: dropped control or non-character code points (the first is U+0007)" in result.err
+    page = (site / "_site/editions/2026-01-15/index.html").read_text(encoding="utf-8")
+    assert "A bell rings." in page and "\a" not in page
