@@ -305,6 +305,9 @@ def report_attempt(attempt: serve.Attempt) -> None:
         print(f"Build failed{changed}: {len(attempt.problems.errors)} problem(s), shown on every page; {serving}",
               file=sys.stderr, flush=True)
         return
+    if isinstance(attempt.site, pipeline.Unchanged):
+        print(f"Nothing changed{changed}; serving the last build", flush=True)
+        return
     lib = attempt.site.library
     print(f"Built {len(lib.editions)} editions, {len(lib.papers)} papers, {len(attempt.site.pages)} pages{changed} "
           f"in {attempt.seconds:.2f} s; {len(attempt.problems.warnings)} warning(s)", flush=True)

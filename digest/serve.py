@@ -7,6 +7,7 @@ added to HTML responses as they are served.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import html
 import io
 import shutil
@@ -58,7 +59,7 @@ class Status:
 class Attempt:
     """One build attempt, for the command line to report."""
 
-    site: pipeline.Site | None
+    site: pipeline.Site | pipeline.Unchanged | None  # Unchanged: the inputs are as the last good build left them
     problems: Problems
     seconds: float
     changed: list[Path]
@@ -142,7 +143,7 @@ class Preview:
         """Listen on the port (OSError if it is taken), then make the temporary folder."""
         self.server = DevServer((HOST, port), self._handler)
         self.folder = Path(tempfile.mkdtemp(prefix="digest-serve-"))
-        self.options = dataclasses.replace(options, out=self.folder / "site", base_url=self.url)
+        self.options = dataclasses.replace(options, out=self.folder / "site", base_url=self.url, cache=self.folder / "cache")
         self.thread = threading.Thread(target=self.server.serve_forever, name="digest-serve", daemon=True)
 
     @property
@@ -171,11 +172,13 @@ class Preview:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def rebuild(self, changed: list[Path] | None = None) -> Attempt:
-        """Build into the temporary folder; on failure keep the last good site and show the problems."""
+        """Build into the temporary folder (with a cache there: after the first build, only what changed); on failure keep the last good site."""
         started = time.perf_counter()
         problems = Problems()
+        site: pipeline.Site | pipeline.Unchanged | None
         try:
-            site = pipeline.build(self.options, problems)
+            with pipeline.without_gc_pauses():
+                site = pipeline.update(self.options, problems)
         except Exception as error:  # a broken template or a bug: keep serving the last good site
             problems.add(self.options.templates, f"internal error: {error!r}")
             site = None
@@ -192,6 +195,7 @@ class Preview:
         try:
             for changes in watchfiles.watch(*folders, debounce=300, stop_event=stop):
                 report(self.rebuild(changed_files(changes)))
+                gc.collect()  # the last build's site, while the editor reads the new one (not during a build: it only pauses it)
         except KeyboardInterrupt:
             pass
         finally:

@@ -15,10 +15,11 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from digest import pipeline
+from digest import cli, pipeline, serve
 from digest.problems import Problems
 
 from conftest import ROOT, run_cli
@@ -240,6 +241,24 @@ def test_serve_rebuilds_on_change_and_shows_problems_over_the_last_good_site(sit
     assert "Build failed after changes to" in err and "still serving the last good build" in err
     assert "Stopped serving" in out
     assert not built.exists()
+
+
+def test_serve_rebuilds_only_what_an_edit_changes(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    options = pipeline.Options(site / "content", site / "scans", ROOT / "templates", site / "_site")
+    with serve.Preview(options, 0) as preview:
+        first = preview.rebuild()
+        assert isinstance(first.site, pipeline.Site) and not first.site.reused, first.problems.errors
+        note = site / FIRST / "01-alpha.md"
+        note.write_text(note.read_text().replace("built a benchmark", "built a brand-new benchmark"))
+        second = preview.rebuild([note])
+        assert isinstance(second.site, pipeline.Site), second.problems.errors
+        assert "editions/2026-01-15/index.html" in second.site.files and "papers/index.html" in second.site.reused
+        assert "brand-new benchmark" in (preview.folder / "site/editions/2026-01-15/index.html").read_text()
+        third = preview.rebuild([note])  # saved again as it was
+        assert isinstance(third.site, pipeline.Unchanged) and third.ready
+        cli.report_attempt(third)
+    assert "Nothing changed after changes to 01-alpha.md; serving the last build" in capsys.readouterr().out
+    assert not preview.folder.exists()
 
 
 # ---------------------------------------------------------------- email
