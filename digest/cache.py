@@ -19,11 +19,10 @@ the cache), recorded in `spare.marshal` with its folder's inode and the keys of 
 (none if the cache did not know that site, say one a `--no-cache` build made: then every file in it
 is replaced, which still spares making its thousands of folders again). The next build that writes
 updates the spare in place into the new site (see digest.write) and swaps it in, and the old site
-becomes the spare in turn. The record is deleted before the spare is touched,
-and written again only after the swap and the manifest, so a spare left by an interrupted build, or
-any folder in its place that does not match the record or lies on another file system than the
-output, is deleted and the build writes a fresh folder instead. Builds without the cache delete the
-old site.
+becomes the spare in turn. The record is deleted before the spare is touched, and written again only
+after the swap and the manifest, so a spare left by an interrupted build, or any folder in its place
+that does not match the record or lies on another file system than the output, is deleted and the
+build writes a fresh folder instead. Builds without the cache delete the old site.
 """
 
 from __future__ import annotations

@@ -279,7 +279,8 @@ def update(options: Options, problems: Problems) -> Site | Unchanged | None:
         return Unchanged(options.out)
     survey = write.surveying(state.spare) if state.spare_recorded() else None  # listed by another process while this one loads
     try:
-        library, memo, loaded = recall_library(state, options, problems), None, []
+        inputs = library_inputs(state, options)
+        library, memo, loaded = recall_library(state, inputs, problems), None, []
         if library is None:  # loaded: recalling unchanged files from the memo, and saving the library for the next build
             memo, start = open_memo(state, options, problems), len(problems.items)
             library = load(options, problems, memo)
@@ -291,7 +292,7 @@ def update(options: Options, problems: Problems) -> Site | Unchanged | None:
             state.save(site.keys, site.bodies, {slug: site.keys[slug] for slug in site.bodies}, spare_kept=kept)
             if memo is not None:
                 memo.save(state.folder / MEMO)
-                save_library(state, options, problems, library, loaded, memo)
+                save_library(state, inputs, problems, library, loaded, memo)
     finally:
         if survey is not None:
             survey.cancel()
@@ -306,27 +307,27 @@ def import_stages() -> None:
     from digest import content, email, feeds, library, render  # noqa: F401
 
 
-def recall_library(state: cache.State, options: Options, problems: Problems) -> Library | None:
+def recall_library(state: cache.State, inputs: dict[str, str] | None, problems: Problems) -> Library | None:
     """The last full load's library, if only note bodies changed since (see digest.snapshot)."""
     from digest import snapshot
 
-    inputs = library_inputs(state, options)
     return snapshot.recall(state.folder / snapshot.FILE, snapshot_key(state, problems), inputs, problems) if inputs is not None else None
 
 
-def save_library(state: cache.State, options: Options, problems: Problems, library: Library, loaded: list[Problem], memo: Memo) -> None:
-    """Save the library this build loaded, with the problems loading raised, for builds that change only note bodies."""
+def save_library(state: cache.State, inputs: dict[str, str] | None, problems: Problems, library: Library, loaded: list[Problem],
+                 memo: Memo) -> None:
+    """Save the library this build loaded from inputs, with the problems loading raised, for builds that change only note bodies."""
     from digest import snapshot
 
-    inputs = library_inputs(state, options)
+    if inputs is None:
+        return
     note_problems = {}
     for note in (note for edition in library.content.editions for note in edition.notes):
         raised = memo.raised(note.path)
         if raised is None:  # not recalled or remembered: no snapshot (a loaded library's notes always are)
             return
         note_problems[str(note.path)] = raised
-    if inputs is not None:
-        snapshot.save(state.folder / snapshot.FILE, snapshot_key(state, problems), inputs, library, loaded, note_problems)
+    snapshot.save(state.folder / snapshot.FILE, snapshot_key(state, problems), inputs, library, loaded, note_problems)
 
 
 def snapshot_key(state: cache.State, problems: Problems) -> str:

@@ -18,7 +18,7 @@ import pytest
 from test_hardening import big_site
 from test_incremental import Editor, clean, incremental, inode, layout, project, spare_of
 
-from digest import cache, parallel, pipeline, write
+from digest import cache, parallel, pipeline, snapshot, write
 from digest.problems import Problems
 
 from conftest import ROOT
@@ -130,7 +130,7 @@ def test_a_replaced_spare_folder_is_deleted_not_used(tmp_path: Path, replacement
     assert inode(spare) == old and not spare.is_symlink(), "the replaced site was not kept as the spare"
 
 
-@pytest.mark.parametrize("record", [cache.MANIFEST, cache.SPARE_RECORD])
+@pytest.mark.parametrize("record", [cache.MANIFEST, cache.SPARE_RECORD, snapshot.FILE])
 @pytest.mark.parametrize("damage", [b"", b"\x00garbage", b"{not marshal"])
 def test_an_unreadable_cache_record_means_a_full_build(tmp_path: Path, record: str, damage: bytes) -> None:
     site = with_spare(tmp_path)
