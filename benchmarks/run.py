@@ -9,8 +9,9 @@ edit after a full build, which has no spare site to update yet, and the next edi
 one scan, one template; peak memory (PSS of the process and its workers, sampled, and ru_maxrss); pages per
 second. --compare also writes the archive as a Hugo site and a Pelican project, installs the tools if
 missing (Hugo with apt-get, Pelican into a temporary venv; neither is a dependency of digest), and
-times the three cold builds alternately, printing medians and ratios (--tools hugo to leave Pelican
-out, e.g. at N = 10000). --profile adds a cProfile summary of digest's cold build.
+times the three cold builds alternately, printing medians and ratios of wall time and peak PSS, and
+each tool's CPU time in user mode and in the kernel (--tools hugo to leave Pelican out, e.g. at
+N = 10000). --profile adds a cProfile summary of digest's cold build.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -50,8 +52,18 @@ def tree_pss_kb(pid: int) -> int:
     return total
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, int, int]:
-    """Run a command; return its wall time in seconds, its peak tree PSS and its ru_maxrss (both KiB)."""
+class Run(NamedTuple):
+    """One timed command."""
+
+    seconds: float  # wall time
+    pss: int  # peak PSS of the process and its descendants, KiB (sampled)
+    maxrss: int  # ru_maxrss of its largest process, KiB
+    user: float  # CPU seconds in user mode, of the process and the descendants it waited for
+    system: float  # CPU seconds in the kernel (mostly the file system: making folders and files)
+
+
+def timed(command: list[str], cwd: Path) -> Run:
+    """Run a command and measure it."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
@@ -71,7 +83,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, int, int]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return seconds, peak[0], usage.ru_maxrss
+    return Run(seconds, peak[0], usage.ru_maxrss, usage.ru_utime, usage.ru_stime)
 
 
 def digest_build(site: Path, *extra: str) -> list[str]:
@@ -101,10 +113,10 @@ def bench_digest(n: int, work: Path, repeat: int) -> dict[str, float]:
     scan = next((site / "scans").glob("*.json"))
     template = site / "templates" / "paper.html"
     for run in range(repeat):
-        seconds, pss, maxrss = timed(digest_build(site, "--no-cache"), site)
-        results["cold"].append(seconds)
-        results["pss"].append(pss)
-        results["maxrss"].append(maxrss)
+        cold = timed(digest_build(site, "--no-cache"), site)
+        results["cold"].append(cold.seconds)
+        results["pss"].append(cold.pss)
+        results["maxrss"].append(cold.maxrss)
         shutil.rmtree(site / ".digest-cache", ignore_errors=True)
         timed(digest_build(site), site)  # fill the cache
         time.sleep(2.1)  # let the inputs age past the cache's racy-file window, as between an editor's saves
@@ -140,8 +152,8 @@ def ensure_pelican(work: Path) -> Path:
     return pelican
 
 
-def compare(n: int, work: Path, repeat: int, tools: list[str]) -> dict[str, list[tuple[float, int]]]:
-    """Cold builds of the same archive by digest and the other tools, alternating; (seconds, peak PSS KiB) per run."""
+def compare(n: int, work: Path, repeat: int, tools: list[str]) -> dict[str, list[Run]]:
+    """Cold builds of the same archive by digest and the other tools, alternating; every run of each."""
     archive = generate.make_archive(n)
     site, hugo_site, pelican_site = work / f"cmp-digest-{n}", work / f"cmp-hugo-{n}", work / f"cmp-pelican-{n}"
     shutil.rmtree(site, ignore_errors=True)
@@ -155,16 +167,26 @@ def compare(n: int, work: Path, repeat: int, tools: list[str]) -> dict[str, list
         generate.pelican_site(archive, pelican_site)
         commands["pelican"] = ([str(ensure_pelican(work)), "content", "-o", "output", "-s", "pelicanconf.py", "-q"], pelican_site,
                                pelican_site / "output")
-    runs: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, (command, cwd, out) in commands.items():
             shutil.rmtree(out, ignore_errors=True)
-            seconds, pss, _ = timed(command, cwd)
-            runs[name].append((seconds, pss))
+            runs[name].append(timed(command, cwd))
     for name, (_, _, out) in commands.items():
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         print(f"  {name}: {count_pages(out)} HTML pages, {size / 1e6:.0f} MB written")
     return runs
+
+
+def print_comparison(runs: dict[str, list[Run]]) -> None:
+    """Each tool's medians (wall time, CPU time in user mode and in the kernel, peak PSS) and their ratios to digest's."""
+    medians = {name: Run(*(statistics.median(values) for values in zip(*tool_runs, strict=True))) for name, tool_runs in runs.items()}
+    base = medians["digest"]
+    for name, median in medians.items():
+        print(f"  {name:8} median {median.seconds:7.2f} s  (digest / {name} = {base.seconds / median.seconds:5.2f})   "
+              f"CPU {median.user:6.2f} s user + {median.system:5.2f} s system   "
+              f"peak PSS {median.pss / 1024:6.0f} MB  (digest / {name} = {base.pss / median.pss:5.2f})   "
+              f"runs: {', '.join(f'{run.seconds:.2f}' for run in runs[name])}", flush=True)
 
 
 PROFILED = """import cProfile, gc, sys
@@ -215,15 +237,7 @@ def main() -> None:
     if args.compare:
         for n in args.papers:
             print(f"\nCold builds of the same {n}-paper archive, {args.repeat} alternating runs each:")
-            runs = compare(n, args.work, args.repeat, args.tools)
-            base = statistics.median(s for s, _ in runs["digest"])
-            base_mem = statistics.median(m for _, m in runs["digest"])
-            for name, values in runs.items():
-                seconds = statistics.median(s for s, _ in values)
-                memory = statistics.median(m for _, m in values)
-                print(f"  {name:8} median {seconds:7.2f} s  (digest / {name} = {base / seconds:5.2f})   "
-                      f"peak PSS {memory / 1024:6.0f} MB  (digest / {name} = {base_mem / memory:5.2f})   "
-                      f"runs: {', '.join(f'{s:.2f}' for s, _ in values)}", flush=True)
+            print_comparison(compare(n, args.work, args.repeat, args.tools))
 
 
 if __name__ == "__main__":

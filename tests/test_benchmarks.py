@@ -23,3 +23,16 @@ def test_the_profile_of_a_cold_build_shows_the_pipeline(tmp_path: Path, capsys: 
     printed = capsys.readouterr().out
     assert "digest/pipeline.py" in printed and "(render_site)" in printed and "(load)" in printed
     assert (tmp_path / "prof-site" / "index.html").is_file()
+
+
+def test_the_comparison_prints_medians_and_ratios_to_digest(capsys: pytest.CaptureFixture[str]) -> None:
+    runs = {
+        "digest": [run.Run(3.0, 1024 * 300, 0, 4.0, 1.0), run.Run(2.0, 1024 * 100, 0, 3.0, 2.0), run.Run(9.0, 1024 * 200, 0, 5.0, 0.5)],
+        "pelican": [run.Run(40.0, 1024 * 50, 0, 39.0, 1.5), run.Run(30.0, 1024 * 50, 0, 29.0, 1.0), run.Run(50.0, 1024 * 50, 0, 49.0, 0.5)],
+    }
+    run.print_comparison(runs)
+    digest, pelican = (" ".join(line.split()) for line in capsys.readouterr().out.splitlines())
+    assert digest == ("digest median 3.00 s (digest / digest = 1.00) CPU 4.00 s user + 1.00 s system "
+                      "peak PSS 200 MB (digest / digest = 1.00) runs: 3.00, 2.00, 9.00")  # the median of each figure on its own
+    assert pelican == ("pelican median 40.00 s (digest / pelican = 0.07) CPU 39.00 s user + 1.00 s system "
+                       "peak PSS 50 MB (digest / pelican = 4.00) runs: 40.00, 30.00, 50.00")
