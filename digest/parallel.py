@@ -12,14 +12,14 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from digest.problems import Problems
 
 MIN_JOBS = 300  # below this, starting workers costs more than it saves
-CHUNK = 64  # jobs per task sent to a worker
+CHUNK = 64  # jobs per task sent to a worker (at least: a task ends where a group of jobs does)
 
 _jobs: Sequence[Callable[[], bytes]] = ()  # set before forking, so workers inherit the jobs instead of receiving them
 Failure = tuple[str, str, int | None]  # (template file or "", message, line)
@@ -35,11 +35,12 @@ def workers() -> int:
 
 
 def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems, templates: Path,
-        deliver: Callable[[int, bytes], None] | None = None) -> list[bytes]:
+        deliver: Callable[[int, bytes], None] | None = None, groups: Sequence[Hashable] = ()) -> list[bytes]:
     """Every job's bytes, in the order of jobs; template errors are recorded as problems (their bytes are empty).
 
     deliver, if given, is called in this process with each job's index and bytes as soon as they arrive
-    (while workers still render the rest), until the first error.
+    (while workers still render the rest), until the first error. groups, if given, names each job's
+    group: neighbouring jobs of one group go to the same worker (they share work done on first use).
     """
     global _jobs
     results: list[bytes | Failure] = []
@@ -49,7 +50,7 @@ def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems,
     else:
         _jobs = jobs
         try:
-            chunks = [range(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
+            chunks = tasks(len(jobs), groups)
             with multiprocessing.get_context("fork").Pool(processes) as pool:
                 for part in pool.imap(_run, chunks, chunksize=1):
                     _deliver(part, len(results), deliver)
@@ -64,6 +65,19 @@ def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems,
             break
         output.append(result)
     return output + [b""] * (len(jobs) - len(output))
+
+
+def tasks(count: int, groups: Sequence[Hashable] = ()) -> list[range]:
+    """The jobs numbered 0 to count, cut into tasks of at least CHUNK jobs that never part two neighbours of one group."""
+    found = []
+    start = 0
+    while start < count:
+        end = min(start + CHUNK, count)
+        while groups and end < count and groups[end] == groups[end - 1]:
+            end += 1
+        found.append(range(start, end))
+        start = end
+    return found
 
 
 def _deliver(results: list[bytes | Failure], start: int, deliver: Callable[[int, bytes], None] | None) -> None:

@@ -139,7 +139,9 @@ def render_site(library: Library, options: Options, problems: Problems, state: c
         if staging is not None and not paths[index].startswith(BODY):
             staging.write(paths[index], data)
 
-    for path, data in zip(paths, parallel.run([job for _, job in todo], options.jobs, problems, renderer.templates, deliver), strict=True):
+    together = [groups.get(path, path) for path in paths]  # a job that shows no notes is a group of its own
+    rendered = parallel.run([job for _, job in todo], options.jobs, problems, renderer.templates, deliver, together)
+    for path, data in zip(paths, rendered, strict=True):
         if path.startswith(BODY):
             bodies[path.removeprefix(BODY)] = data.decode("utf-8")
         else:

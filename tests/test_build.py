@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
+import sys
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -10,7 +13,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from digest import pipeline
+from digest import markdown, parallel, pipeline
 from digest.problems import Problems
 
 from conftest import ROOT, run_cli, tree
@@ -191,6 +194,51 @@ def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
     shutil.copytree(site, tmp_path / "again")
     (tmp_path / "again" / "_site").rename(tmp_path / "old")
     assert tree(build(tmp_path / "again")) == first
+
+
+def test_workers_build_the_same_bytes_and_parse_each_note_in_one_of_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not parallel.can_fork():
+        pytest.skip("needs fork and a second processor")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import generate
+
+    generate.digest_site(generate.make_archive(240), tmp_path)  # enough pages for workers (parallel.MIN_JOBS)
+    parsed = tmp_path / "parsed"
+    unpatched = markdown.Document.tokens.fget
+
+    def logged(document: markdown.Document) -> object:
+        if document._tokens is None:
+            with parsed.open("a") as log:
+                log.write(f"{os.getpid()} {id(document)}\n")  # a forked worker sees each document at its parent's address
+        return unpatched(document)  # type: ignore[misc]
+
+    monkeypatch.setattr(markdown.Document, "tokens", property(logged))
+    sites = {}
+    for jobs in (1, 2):
+        options = pipeline.Options(tmp_path / "content", tmp_path / "scans", ROOT / "templates", tmp_path / f"out-{jobs}", jobs=jobs)
+        problems = Problems()
+        built = pipeline.build(options, problems)
+        assert built is not None, problems.errors
+        sites[jobs] = tree(options.out)
+        if jobs == 2:
+            parses = [line.split() for line in parsed.read_text().splitlines()]
+            assert len({pid for pid, _ in parses} - {str(os.getpid())}) == 2  # the pages were rendered by two workers
+            notes = [entry for paper in built.library.papers if len(paper.notes) == 1 for entry in paper.notes]
+            assert len(notes) > 200
+            for entry in notes:  # its edition page, its paper page and the edition's email and feed entry render in one worker
+                assert [document for _, document in parses].count(str(id(entry.note.body))) == 1, entry.note.path
+        parsed.unlink(missing_ok=True)
+    assert sites[2] == sites[1] and len(sites[1]) > 300
+
+
+def test_tasks_for_workers_keep_each_group_whole() -> None:
+    groups = ["a"] * 3 + ["b"] * 70 + [f"page {n}" for n in range(150)] + ["c"] * 10
+    tasks = parallel.tasks(len(groups), groups)
+    assert [index for task in tasks for index in task] == list(range(len(groups)))
+    assert [len(task) for task in tasks] == [73, 64, 64, 32]  # at least CHUNK jobs each, the last one excepted
+    for task, following in itertools.pairwise(tasks):
+        assert groups[task[-1]] != groups[following[0]]
+    assert [len(task) for task in parallel.tasks(130)] == [64, 64, 2]
 
 
 def test_adding_an_edition_moves_no_url_and_keeps_entry_ids(site: Path) -> None:
