@@ -126,6 +126,10 @@ class Document:
     @property
     def tokens(self) -> list[Token]:
         """The parsed tokens (parsed once, when first needed: in the process that renders the pages using them)."""
+        return self.parse()
+
+    def parse(self) -> list[Token]:
+        """The parsed tokens, parsed now if not yet (before forking workers, so that they share them)."""
         if self._tokens is None:
             self._tokens = self._md.parse(self._text, self.env)
         return self._tokens

@@ -44,7 +44,7 @@ def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems,
     """
     global _jobs
     results: list[bytes | Failure] = []
-    if processes <= 1 or len(jobs) < MIN_JOBS or "fork" not in multiprocessing.get_all_start_methods():
+    if not forks(len(jobs), processes):
         results = _run(range(len(jobs)), jobs)
         _deliver(results, 0, deliver)
     else:
@@ -65,6 +65,11 @@ def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems,
             break
         output.append(result)
     return output + [b""] * (len(jobs) - len(output))
+
+
+def forks(count: int, processes: int) -> bool:
+    """Whether run renders count jobs in forked workers (else in this process)."""
+    return processes > 1 and count >= MIN_JOBS and "fork" in multiprocessing.get_all_start_methods()
 
 
 def tasks(count: int, groups: Sequence[Hashable] = ()) -> list[range]:

@@ -140,6 +140,8 @@ def render_site(library: Library, options: Options, problems: Problems, state: c
             staging.write(paths[index], data)
 
     together = [groups.get(path, path) for path in paths]  # a job that shows no notes is a group of its own
+    if parallel.forks(len(todo), options.jobs):
+        renderer.prepare(paths)
     rendered = parallel.run([job for _, job in todo], options.jobs, problems, renderer.templates, deliver, together)
     for path, data in zip(paths, rendered, strict=True):
         if path.startswith(BODY):

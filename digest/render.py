@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import contextlib
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import jinja2
 from digest.library import EditionEntry, Library, PaperEntry, TagEntry, page_url
 from digest.problems import Problems
 from digest.views import PageContext, ScanView, bar_svg, humanize, long_date, plural, scan_view, short_authors, thousands
+
+ARCHIVE = "editions/index.html"  # the archive of editions, which shows every introduction
 
 
 def environment(templates: Path, compiled: Path | None = None) -> jinja2.Environment:
@@ -45,6 +48,20 @@ class Renderer:
         self.templates = templates
         self.env = environment(templates, compiled)
         self.scans = ScanViews(library)
+
+    def prepare(self, paths: Collection[str]) -> None:
+        """Before forking workers to render paths, do once what each would do again: compile templates, parse shared text."""
+        for name in self.env.list_templates(extensions=("html", "txt")):
+            if not name.startswith("static/"):
+                with contextlib.suppress(jinja2.TemplateError, UnicodeDecodeError):  # the job that uses it reports it
+                    self.env.get_template(name)
+        if ARCHIVE in paths:  # it shows every introduction, and each edition page its own
+            for edition in self.library.editions:
+                edition.edition.intro.parse()
+        for paper in self.library.papers:
+            if len(paper.notes) > 1:  # rendered with its first edition's pages, and shown with the others'
+                for entry in paper.notes:
+                    entry.note.body.parse()
 
     def page(self, template: str, url: str, absolute: bool = False, bare: bool = False, **values: Any) -> str:
         """Render one template for the page at url (see PageContext for absolute and bare)."""
@@ -105,7 +122,7 @@ def page_jobs(r: Renderer) -> list[tuple[str, Callable[[], str]]]:
 
     jobs = [
         job("home.html", "index.html", edition=lib.latest, earlier=list(reversed(lib.editions[:-1]))),
-        job("archive.html", "editions/index.html", editions=list(reversed(lib.editions))),
+        job("archive.html", ARCHIVE, editions=list(reversed(lib.editions))),
     ]
     jobs += [job("edition.html", f"{edition.url}index.html", edition=edition) for edition in lib.editions]
     jobs.append(job("papers.html", "papers/index.html", papers=lib.papers))

@@ -200,27 +200,31 @@ def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
 LOGGED_BUILD = """
 import json, os, sys
 from pathlib import Path
+import jinja2
 from digest import markdown, pipeline
 from digest.problems import Problems
 
 site, templates, out, jobs, log = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5])
-unpatched = markdown.Document.tokens.fget
 
-def logged(document):
-    if document._tokens is None:
-        with log.open("a") as handle:
-            handle.write(f"{os.getpid()} {id(document)}\\n")  # a forked worker has each document at its parent's address
-    return unpatched(document)
+def logging(function, what):
+    def logged(self, *args, **kwargs):
+        if what(self, *args) is not None:
+            with log.open("a") as handle:
+                handle.write(f"{os.getpid()} {what(self, *args)}\\n")  # a forked worker has each document at its parent's address
+        return function(self, *args, **kwargs)
+    return logged
 
-markdown.Document.tokens = property(logged)
+markdown.Document.parse = logging(markdown.Document.parse, lambda document: id(document) if document._tokens is None else None)
+jinja2.Environment.compile = logging(jinja2.Environment.compile, lambda env, source, name=None, *rest: name)
 problems = Problems()
 built = pipeline.build(pipeline.Options(site / "content", site / "scans", templates, out, jobs=jobs), problems)
-notes = [str(id(entry.note.body)) for paper in built.library.papers if len(paper.notes) == 1 for entry in paper.notes] if built else []
-print(json.dumps({"pid": os.getpid(), "notes": notes, "errors": [str(problem) for problem in problems.errors]}))
-"""  # a build in a process of its own, logging each parse of a note or introduction (a process with threads, as pytest's may be, forks no helpers)
+editions, pages = (built.library.editions, built.library.pages) if built else ([], [])
+documents = [entry.note.body for edition in editions for entry in edition.notes] + [e.edition.intro for e in editions] + [p.body for p in pages]
+print(json.dumps({"pid": os.getpid(), "documents": [str(id(d)) for d in documents], "errors": [str(problem) for problem in problems.errors]}))
+"""  # a build in a process of its own (pytest's may have threads), logging each parse of a note or introduction and each template compiled
 
 
-def test_workers_build_the_same_bytes_and_parse_each_note_in_one_of_them(tmp_path: Path) -> None:
+def test_workers_build_the_same_bytes_and_do_each_parse_and_compilation_once(tmp_path: Path) -> None:
     if parallel.workers() < 2:
         pytest.skip("needs a second processor")
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -229,16 +233,18 @@ def test_workers_build_the_same_bytes_and_parse_each_note_in_one_of_them(tmp_pat
     generate.digest_site(generate.make_archive(240), tmp_path)  # enough pages for workers (parallel.MIN_JOBS)
     sites = {}
     for jobs in (1, 2):
-        log, out = tmp_path / f"parsed-{jobs}", tmp_path / f"out-{jobs}"
+        log, out = tmp_path / f"log-{jobs}", tmp_path / f"out-{jobs}"
         done = subprocess.run([sys.executable, "-c", LOGGED_BUILD, str(tmp_path), str(ROOT / "templates"), str(out), str(jobs), str(log)],
                               capture_output=True, text=True, timeout=120, check=True)
         built = json.loads(done.stdout)
-        assert built["errors"] == [] and len(built["notes"]) > 200
+        assert built["errors"] == [] and len(built["documents"]) == 240 + 30 + 1  # notes, introductions, a page
         sites[jobs] = tree(out)
-        parses = [line.split() for line in log.read_text().splitlines()]
-        assert len({pid for pid, _ in parses} - {str(built["pid"])}) == (2 if jobs == 2 else 0)  # rendered by two workers, or by the build itself
-        for note in built["notes"]:  # its edition page, its paper page and the edition's email and feed entry render in one worker
-            assert [document for _, document in parses].count(note) == 1
+        logged = [line.split() for line in log.read_text().splitlines()]
+        workers = {pid for pid, _ in logged} - {str(built["pid"])}
+        assert len(workers) == (2 if jobs == 2 else 0)  # rendered by two workers, or by the build itself
+        work = [what for _, what in logged]
+        templates = {path.name for path in (ROOT / "templates").glob("*.*")}
+        assert sorted(work) == sorted([*built["documents"], *templates])  # every document and template, once in all processes
     assert sites[2] == sites[1] and len(sites[1]) > 300
 
 
