@@ -59,7 +59,7 @@ class Run(NamedTuple):
     pss: int  # peak PSS of the process and its descendants, KiB (sampled)
     maxrss: int  # ru_maxrss of its largest process, KiB
     user: float  # CPU seconds in user mode, of the process and the descendants it waited for
-    system: float  # CPU seconds in the kernel (mostly the file system: making folders and files)
+    system: float  # CPU seconds in the kernel, of the same processes (for a site generator, mostly making folders and files)
 
 
 def timed(command: list[str], cwd: Path) -> Run:
