@@ -221,7 +221,7 @@ built = pipeline.build(pipeline.Options(site / "content", site / "scans", templa
 editions, pages = (built.library.editions, built.library.pages) if built else ([], [])
 documents = [entry.note.body for edition in editions for entry in edition.notes] + [e.edition.intro for e in editions] + [p.body for p in pages]
 print(json.dumps({"pid": os.getpid(), "documents": [str(id(d)) for d in documents], "errors": [str(problem) for problem in problems.errors]}))
-"""  # a build in a process of its own (pytest's may have threads), logging each parse of a note or introduction and each template compiled
+"""  # a build in a process of its own (pytest's may have threads), logging each parse of a note, introduction or page, and each template compiled
 
 
 def test_workers_build_the_same_bytes_and_do_each_parse_and_compilation_once(tmp_path: Path) -> None:
