@@ -11,7 +11,8 @@ second. --compare also writes the archive as a Hugo site and a Pelican project, 
 missing (Hugo with apt-get, Pelican into a temporary venv; neither is a dependency of digest), and
 times the three cold builds alternately, printing medians and ratios of wall time and peak PSS, and
 each tool's CPU time in user mode and in the kernel (--tools hugo to leave Pelican out, e.g. at
-N = 10000). --profile adds a cProfile summary of digest's cold build.
+N = 10000); the comparison runs first, and every tool builds into a new folder (see Trash).
+--profile adds a cProfile summary of digest's cold build.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -86,6 +88,46 @@ def timed(command: list[str], cwd: Path) -> Run:
     return Run(seconds, peak[0], usage.ru_maxrss, usage.ru_utime, usage.ru_stime)
 
 
+SETTLE = 360.0  # seconds an ext4 without a journal avoids a deleted inode at most: 60, and 300 more while its block is dirty
+
+
+class Trash:
+    """Folders the benchmark is done with, moved aside during the timed runs and deleted only at the end.
+
+    On a file system without a journal (this machine's root), ext4 will not reuse an inode deleted in
+    the last minute (six, while its inode table is being written to): each new file scans past every
+    such inode, so a tool that creates its 5,000 folders and files right after 5,000 were deleted
+    pays seconds of kernel time for the deletion, and the faster the tool, the more of it. Deleting
+    nothing until the last run is timed keeps every tool's measurement free of the benchmark's own
+    clean-up (a rename frees no inode), and a run that starts soon after another emptied its trash
+    first waits out the window (settle).
+    """
+
+    def __init__(self, work: Path) -> None:
+        """Keep set-aside folders in work/.trash, and when it was last emptied in work/.trash-emptied."""
+        self.folder = work / ".trash"
+        self.stamp = work / ".trash-emptied"
+
+    def settle(self, window: float = SETTLE, sleep: Callable[[float], None] = time.sleep) -> float:
+        """Wait until the last emptying is window seconds old; the seconds waited."""
+        left = window - (time.time() - self.stamp.stat().st_mtime) if self.stamp.exists() else 0
+        if left > 0:
+            print(f"Waiting {left:.0f} s: the last run deleted its folders less than {window:.0f} s ago (see Trash).", flush=True)
+            sleep(left)
+        return max(left, 0)
+
+    def set_aside(self, path: Path) -> None:
+        """Move path (if it exists) out of the way, to be deleted by empty()."""
+        if path.exists():
+            self.folder.mkdir(exist_ok=True)
+            path.rename(Path(tempfile.mkdtemp(dir=self.folder)) / path.name)
+
+    def empty(self) -> None:
+        """Delete everything set aside (after the last timed run), noting when."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.stamp.touch()
+
+
 def digest_build(site: Path, *extra: str) -> list[str]:
     """The command line of a digest build of site."""
     return [sys.executable, str(ROOT / "build.py"), "--templates", str(site / "templates"), "--quiet", *extra]
@@ -101,11 +143,11 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
 
 
-def bench_digest(n: int, work: Path, repeat: int) -> dict[str, float]:
+def bench_digest(n: int, work: Path, repeat: int, trash: Trash) -> dict[str, float]:
     """Every digest scenario for an archive of n papers; medians of repeat runs."""
     site = work / f"digest-{n}"
     archive = generate.make_archive(n)
-    shutil.rmtree(site, ignore_errors=True)
+    trash.set_aside(site)
     generate.digest_site(archive, site)
     shutil.copytree(ROOT / "templates", site / "templates")
     results: dict[str, list[float]] = {k: [] for k in ("cold", "noop", "note", "note2", "scan", "template", "pss", "maxrss")}
@@ -117,7 +159,7 @@ def bench_digest(n: int, work: Path, repeat: int) -> dict[str, float]:
         results["cold"].append(cold.seconds)
         results["pss"].append(cold.pss)
         results["maxrss"].append(cold.maxrss)
-        shutil.rmtree(site / ".digest-cache", ignore_errors=True)
+        trash.set_aside(site / ".digest-cache")
         timed(digest_build(site), site)  # fill the cache
         time.sleep(2.1)  # let the inputs age past the cache's racy-file window, as between an editor's saves
         results["noop"].append(timed(digest_build(site), site)[0])
@@ -152,11 +194,12 @@ def ensure_pelican(work: Path) -> Path:
     return pelican
 
 
-def compare(n: int, work: Path, repeat: int, tools: list[str]) -> dict[str, list[Run]]:
-    """Cold builds of the same archive by digest and the other tools, alternating; every run of each."""
+def compare(n: int, work: Path, repeat: int, tools: list[str], trash: Trash) -> dict[str, list[Run]]:
+    """Cold builds of the same archive by digest and the other tools, alternating, each into a new folder; every run of each."""
     archive = generate.make_archive(n)
     site, hugo_site, pelican_site = work / f"cmp-digest-{n}", work / f"cmp-hugo-{n}", work / f"cmp-pelican-{n}"
-    shutil.rmtree(site, ignore_errors=True)
+    for folder in (site, hugo_site, pelican_site):
+        trash.set_aside(folder)
     generate.digest_site(archive, site)
     shutil.copytree(ROOT / "templates", site / "templates")
     commands = {"digest": (digest_build(site, "--no-cache"), site, site / "_site")}
@@ -170,7 +213,7 @@ def compare(n: int, work: Path, repeat: int, tools: list[str]) -> dict[str, list
     runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, (command, cwd, out) in commands.items():
-            shutil.rmtree(out, ignore_errors=True)
+            trash.set_aside(out)
             runs[name].append(timed(command, cwd))
     for name, (_, _, out) in commands.items():
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
@@ -226,19 +269,24 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "digest-bench", help="scratch folder")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    print(f"{'N':>6} {'pages':>6} {'cold s':>7} {'pages/s':>8} {'no-op s':>8} {'note s':>7} {'note² s':>7} {'scan s':>7} {'tmpl s':>7} "
-          f"{'PSS MB':>7} {'maxrss MB':>9}")
-    for n in args.papers:
-        r = bench_digest(n, args.work, args.repeat)
-        print(f"{n:>6} {r['pages']:>6.0f} {r['cold']:>7.2f} {r['pages'] / r['cold']:>8.0f} {r['noop']:>8.2f} {r['note']:>7.2f} {r['note2']:>7.2f} "
-              f"{r['scan']:>7.2f} {r['template']:>7.2f} {r['pss'] / 1024:>7.0f} {r['maxrss'] / 1024:>9.0f}", flush=True)
-        if args.profile:
-            profile(n, args.work)
-    if args.compare:
+    trash = Trash(args.work)
+    trash.settle()
+    try:
+        if args.compare:  # first: the scenarios' own --no-cache builds delete whole sites (see Trash)
+            for n in args.papers:
+                print(f"Cold builds of the same {n}-paper archive, {args.repeat} alternating runs each:")
+                print_comparison(compare(n, args.work, args.repeat, args.tools, trash))
+            print()
+        print(f"{'N':>6} {'pages':>6} {'cold s':>7} {'pages/s':>8} {'no-op s':>8} {'note s':>7} {'note² s':>7} {'scan s':>7} {'tmpl s':>7} "
+              f"{'PSS MB':>7} {'maxrss MB':>9}")
         for n in args.papers:
-            print(f"\nCold builds of the same {n}-paper archive, {args.repeat} alternating runs each:")
-            print_comparison(compare(n, args.work, args.repeat, args.tools))
-
+            r = bench_digest(n, args.work, args.repeat, trash)
+            print(f"{n:>6} {r['pages']:>6.0f} {r['cold']:>7.2f} {r['pages'] / r['cold']:>8.0f} {r['noop']:>8.2f} {r['note']:>7.2f} "
+                  f"{r['note2']:>7.2f} {r['scan']:>7.2f} {r['template']:>7.2f} {r['pss'] / 1024:>7.0f} {r['maxrss'] / 1024:>9.0f}", flush=True)
+            if args.profile:
+                profile(n, args.work)
+    finally:
+        trash.empty()
 
 if __name__ == "__main__":
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -36,3 +37,35 @@ def test_the_comparison_prints_medians_and_ratios_to_digest(capsys: pytest.Captu
                       "peak PSS 200 MB (digest / digest = 1.00) runs: 3.00, 2.00, 9.00")  # the median of each figure on its own
     assert pelican == ("pelican median 40.00 s (digest / pelican = 0.07) CPU 39.00 s user + 1.00 s system "
                        "peak PSS 50 MB (digest / pelican = 4.00) runs: 40.00, 30.00, 50.00")
+
+
+def test_folders_set_aside_keep_their_inodes_until_the_trash_is_emptied(tmp_path: Path) -> None:
+    trash = run.Trash(tmp_path)
+    kept = []
+    for text in ("first", "second"):  # the same name twice, as each round's output folder is
+        out = tmp_path / "_site"
+        (out / "papers").mkdir(parents=True)
+        (out / "papers" / "index.html").write_text(text)
+        inode = (out / "papers" / "index.html").stat().st_ino
+        trash.set_aside(out)
+        assert not out.exists()
+        kept.append((inode, text))
+    trash.set_aside(tmp_path / "missing")  # nothing to move
+    found = {(page.stat().st_ino, page.read_text()) for page in trash.folder.rglob("index.html")}
+    assert found == set(kept)  # moved, not copied and deleted: no inode was freed
+    trash.empty()
+    assert not trash.folder.exists()
+
+
+def test_a_run_soon_after_another_emptied_its_trash_waits_out_the_window(tmp_path: Path) -> None:
+    trash = run.Trash(tmp_path)
+    waits: list[float] = []
+    assert trash.settle(360, waits.append) == 0  # never emptied: no wait
+    (tmp_path / "_site").mkdir()
+    trash.set_aside(tmp_path / "_site")
+    trash.empty()
+    waited = trash.settle(360, waits.append)
+    assert 350 < waited <= 360 and waits == [waited]
+    old = trash.stamp.stat().st_mtime - 400
+    os.utime(trash.stamp, (old, old))
+    assert trash.settle(360, waits.append) == 0 and len(waits) == 1
