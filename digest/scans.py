@@ -7,9 +7,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
 from digest import files, validation
 from digest.files import clean_json
@@ -19,23 +20,19 @@ from digest.problems import Problems
 if TYPE_CHECKING:
     from digest.memo import Memo
 
-Text = str  # every string of a scan is cleaned once, before validation, by Scan.clean_everything
+Text = str  # every string of a scan is cleaned before validation when its bytes may need it (see validate_scan)
+OptionalText = Annotated[Text, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]})]  # `null` reads as the default
 SUPPORT_LEVELS = ("strong", "supported", "moderate", "weak", "unsupported")
 
 
 class ScanModel(BaseModel):
-    """Strict types (booleans are booleans, scores integers); unknown fields kept."""
+    """Strict types (booleans are booleans, scores integers); unknown fields kept; `null` in an optional field means its default.
+
+    No model has a validator of its own: a scan is validated in pydantic-core straight from its
+    bytes, and only a scan that needs cleaning or holds such a `null` is read another way (validate_scan).
+    """
 
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def null_means_default(cls, data: Any) -> Any:
-        """Read `null` in an optional list, mapping or object field as its empty default."""
-        if not isinstance(data, dict) or None not in data.values():
-            return data
-        defaults = null_defaults(cls)
-        return {k: v for k, v in data.items() if not (v is None and k in defaults)}
 
 
 @functools.cache
@@ -45,12 +42,28 @@ def null_defaults(model: type[BaseModel]) -> frozenset[str]:
                      if not info.is_required() and info.get_default(call_default_factory=True) is not None)
 
 
+def without_default_nulls(annotation: Any, value: Any) -> Any:
+    """A JSON value read as annotation, with every `null` dropped where a model field's default is meant instead."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if not isinstance(value, dict):
+            return value
+        fields, defaults = annotation.model_fields, null_defaults(annotation)
+        return {key: without_default_nulls(fields[key].annotation, item) if key in fields else item
+                for key, item in value.items() if not (item is None and key in defaults)}
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is list and isinstance(value, list):
+        return [without_default_nulls(args[0], item) for item in value]
+    if origin is dict and isinstance(value, dict):
+        return {key: without_default_nulls(args[1], item) for key, item in value.items()}
+    return value
+
+
 class CheckItem(ScanModel):
     """One checklist question answered, with its justification."""
 
     applies: bool
     answer: bool | None = None
-    justification: Text | None = ""
+    justification: OptionalText = ""
     source: Text | None = None
 
     @property
@@ -74,7 +87,7 @@ class Claim(ScanModel):
     """A claim the paper makes and how well its evidence supports it."""
 
     claim: Text
-    evidence: Text | None = ""
+    evidence: OptionalText = ""
     supported: Text | bool | None = None
 
     @property
@@ -90,21 +103,21 @@ class RedFlag(ScanModel):
     """A weakness the scan calls out."""
 
     flag: Text
-    detail: Text | None = ""
+    detail: OptionalText = ""
 
 
 class CitedPaper(ScanModel):
     """A paper the scanned paper cites, and why it matters."""
 
     title: Text
-    relevance: Text | None = ""
+    relevance: OptionalText = ""
 
 
 class EngagementFactor(ScanModel):
     """Why people might discuss the paper, scored 0 to 3."""
 
     score: int
-    justification: Text | None = ""
+    justification: OptionalText = ""
 
 
 class HNThread(ScanModel):
@@ -151,23 +164,12 @@ class Scan(ScanModel):
     type_checklist: dict[str, dict[str, Group]] = {}
     claims: list[Claim] = []
     methodology_tags: list[Text] = []
-    key_findings: Text | None = ""
+    key_findings: OptionalText = ""
     red_flags: list[RedFlag] = []
     cited_papers: list[CitedPaper] = []
     engagement_factors: dict[str, EngagementFactor] = {}
     hn_data: HNData = HNData()
 
-    @model_validator(mode="before")
-    @classmethod
-    def clean_everything(cls, data: Any, info: ValidationInfo) -> Any:
-        """Clean every string, also in unknown fields and checklist keys; note how many were cleaned."""
-        if isinstance(info.context, dict) and info.context.get("clean"):
-            return data  # load_scan saw that the bytes can hold nothing to clean
-        dropped: list[int] = []
-        cleaned = clean_json(data, dropped)
-        if dropped and isinstance(info.context, dict) and isinstance(info.context.get("dropped"), list):
-            info.context["dropped"].extend(dropped)
-        return cleaned
 
 
 @dataclass(frozen=True)
@@ -364,8 +366,22 @@ def load_scan(path: Path, problems: Problems, max_bytes: int) -> ScanFile | None
 
 
 def validate_scan(data: bytes, dropped: list[int]) -> Scan:
-    """Validate a scan from its JSON bytes, cleaning its text (the count of dropped code points goes into dropped)."""
-    return Scan.model_validate_json(data, context={"dropped": dropped, "clean": not maybe_unsafe(data)})
+    """Validate a scan from its JSON bytes, cleaning its text (the count of dropped code points goes into dropped).
+
+    Most scans validate straight from the bytes. One whose bytes may hold text to clean, or that
+    fails there (a `null` meaning a default, or a real error), is parsed, cleaned, rid of those
+    nulls and validated again, which reports its errors.
+    """
+    unsafe = maybe_unsafe(data)
+    try:
+        scan = Scan.model_validate_json(data)
+        if not unsafe:
+            return scan
+    except ValidationError as error:
+        if any(item["type"] == "json_invalid" for item in error.errors()):
+            raise  # not JSON: pydantic's error says where
+    value = without_default_nulls(Scan, clean_json(pydantic_core.from_json(data), dropped))
+    return Scan.model_validate_json(pydantic_core.to_json(value, inf_nan_mode="constants"))  # as JSON again: errors read as JSON's
 
 
 # Bytes that may spell a character clean_text drops: raw C0 and C1 controls, U+FFFE and U+FFFF,
@@ -394,7 +410,7 @@ def report_invalid(path: Path, error: ValidationError, problems: Problems) -> No
         else:
             problems.add(path, f"invalid JSON: {details[0]['msg']}")
         return
-    if details and details[0]["type"] == "model_type":
+    if details and details[0]["type"] == "model_type" and not details[0]["loc"]:
         problems.add(path, "a scan must be a JSON object", "$")
         return
     validation.report_json(path, error, problems)

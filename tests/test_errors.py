@@ -60,6 +60,14 @@ BROKEN_SITES = {
         {BETA_SCAN: "patch:paper.title=DELETE"},
         [BETA_NOTE, f"{BETA_SCAN}: $.paper.title: required field is missing"],
     ),
+    "scan object of the wrong type": (
+        {BETA_SCAN: "patch:paper=\"Beta, a paper\""},
+        [BETA_NOTE, f"{BETA_SCAN}: $.paper: input should be an object (found string)"],
+    ),
+    "scan list holding null": (
+        {BETA_SCAN: "patch:claims=[null]"},
+        [BETA_NOTE, f"{BETA_SCAN}: $.claims[0]: input should be an object (found null)"],
+    ),
     "edition folder not a date": (
         {"content/editions/first/index.md": "---\ntitle: x\n---\nIntro.\n"},
         ["content/editions/first: an edition folder must be named by its date, YYYY-MM-DD"],
@@ -215,3 +223,24 @@ def test_control_characters_in_a_note_are_dropped_with_a_warning_at_their_line(s
     assert f"{ALPHA}:{line}: warning: dropped control or non-character code points (the first is U+0007)" in result.err
     page = (site / "_site/editions/2026-01-15/index.html").read_text(encoding="utf-8")
     assert "A bell rings." in page and "\a" not in page
+
+
+def test_null_in_a_scan_means_the_fields_default_also_where_text_is_cleaned(site: Path) -> None:
+    from digest.scans import validate_scan
+
+    data = json.loads((site / BETA_SCAN).read_text())
+    group, checks = next(iter(data["checklist"].items()))
+    item = next(iter(checks))
+    without = json.loads(json.dumps(data))
+    for holder, key in ((data["checklist"][group][item], "justification"), (data["paper"], "authors"), (data, "red_flags"),
+                        (data, "claims"), (data, "hn_data"), (data, "key_findings")):
+        holder[key] = None
+    for holder, key in ((without["checklist"][group][item], "justification"), (without["paper"], "authors"), (without, "red_flags"),
+                        (without, "claims"), (without, "hn_data"), (without, "key_findings")):
+        del holder[key]
+    expected = validate_scan(json.dumps(without).encode(), [])
+    assert expected.checklist[group][item].justification == "" and expected.claims == [] and expected.paper.authors == []
+    dropped: list[int] = []
+    assert validate_scan(json.dumps(data).encode(), dropped) == expected and dropped == []
+    data["paper_type"] += "\u0007"  # a control character: the scan is cleaned first, another way of reading it
+    assert validate_scan(json.dumps(data).encode(), dropped) == expected and dropped == [1]
