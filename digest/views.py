@@ -134,6 +134,7 @@ class CheckView:
 
     name: str
     status: str  # "met", "not met" or "n/a"
+    status_class: str  # the same as a class name: "met", "not-met" or "na"
     justification: str
     source: str | None
 
@@ -219,8 +220,11 @@ def scan_view(scan: Scan) -> ScanView:
 
 def check_view(name: str, item: CheckItem) -> CheckView:
     """A checklist item's verdict in words."""
-    status = "n/a" if not item.applies else ("met" if item.answer else "not met")
-    return CheckView(humanize(name), status, item.justification or "", item.source)
+    if not item.applies:
+        return CheckView(humanize(name), "n/a", "na", item.justification, item.source)
+    if item.answer:
+        return CheckView(humanize(name), "met", "met", item.justification, item.source)
+    return CheckView(humanize(name), "not met", "not-met", item.justification, item.source)
 
 
 @dataclass(frozen=True)
