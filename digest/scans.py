@@ -171,7 +171,6 @@ class Scan(ScanModel):
     hn_data: HNData = HNData()
 
 
-
 @dataclass(frozen=True)
 class Tally:
     """Checks met out of checks that apply."""
