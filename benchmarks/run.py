@@ -288,5 +288,6 @@ def main() -> None:
     finally:
         trash.empty()
 
+
 if __name__ == "__main__":
     main()

@@ -9,6 +9,8 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
+from digest.scans import validate_scan
+
 from conftest import run_cli, tree
 
 ALPHA = "content/editions/2026-01-15/01-alpha.md"
@@ -226,8 +228,6 @@ def test_control_characters_in_a_note_are_dropped_with_a_warning_at_their_line(s
 
 
 def test_null_in_a_scan_means_the_fields_default_also_where_text_is_cleaned(site: Path) -> None:
-    from digest.scans import validate_scan
-
     data = json.loads((site / BETA_SCAN).read_text())
     group, checks = next(iter(data["checklist"].items()))
     item = next(iter(checks))
