@@ -195,7 +195,7 @@ def build(args: argparse.Namespace) -> int:
             print(f"Nothing changed since the last build: {options.out}/ is up to date ({seconds:.2f} s)")
         return OK
     if args.verbose:
-        for path in sorted([*site.files, *site.copies]):
+        for path in sorted([*site.files, *site.staged, *site.copies]):
             print(f"  wrote {options.out / path}")
         for path in sorted(site.reused):
             print(f"  kept {options.out / path}")

@@ -22,6 +22,7 @@ MIN_JOBS = 300  # below this, starting workers costs more than it saves
 CHUNK = 64  # jobs per task sent to a worker (at least: a task ends where a group of jobs does)
 
 _jobs: Sequence[Callable[[], bytes]] = ()  # set before forking, so workers inherit the jobs instead of receiving them
+_taker: Callable[[int, bytes], bool] | None = None  # likewise, run's take
 Failure = tuple[str, str, int | None]  # (template file or "", message, line)
 T = TypeVar("T")
 
@@ -35,29 +36,28 @@ def workers() -> int:
 
 
 def run(jobs: Sequence[Callable[[], bytes]], processes: int, problems: Problems, templates: Path,
-        deliver: Callable[[int, bytes], None] | None = None, groups: Sequence[Hashable] = ()) -> list[bytes]:
-    """Every job's bytes, in the order of jobs; template errors are recorded as problems (their bytes are empty).
+        take: Callable[[int, bytes], bool] | None = None, groups: Sequence[Hashable] = ()) -> list[bytes | None]:
+    """Every job's bytes, in the order of jobs, or None where take took them; template errors are recorded as problems (their bytes are empty).
 
-    deliver, if given, is called in this process with each job's index and bytes as soon as they arrive
-    (while workers still render the rest), until the first error. groups, if given, names each job's
-    group: neighbouring jobs of one group go to the same worker (they share work done on first use).
+    take, if given, is called with each job's index and bytes as soon as the job is rendered, in the process that
+    rendered it (a worker, when forked), until the first error; where it returns True it has used the bytes (say,
+    written them to a file), and they are not sent back. groups, if given, names each job's group: neighbouring
+    jobs of one group go to the same worker (they share work done on first use).
     """
-    global _jobs
-    results: list[bytes | Failure] = []
+    global _jobs, _taker
+    results: list[bytes | Failure | None] = []
     if not forks(len(jobs), processes):
-        results = _run(range(len(jobs)), jobs)
-        _deliver(results, 0, deliver)
+        results = _run(range(len(jobs)), jobs, take)
     else:
-        _jobs = jobs
+        _jobs, _taker = jobs, take
         try:
             chunks = tasks(len(jobs), groups)
             with multiprocessing.get_context("fork").Pool(processes) as pool:
                 for part in pool.imap(_run, chunks, chunksize=1):
-                    _deliver(part, len(results), deliver)
                     results += part
         finally:
-            _jobs = ()
-    output: list[bytes] = []
+            _jobs, _taker = (), None
+    output: list[bytes | None] = []
     for result in results:
         if isinstance(result, tuple):  # only the first error is reported, as a build that stops at it would
             filename, message, line = result
@@ -85,30 +85,23 @@ def tasks(count: int, groups: Sequence[Hashable] = ()) -> list[range]:
     return found
 
 
-def _deliver(results: list[bytes | Failure], start: int, deliver: Callable[[int, bytes], None] | None) -> None:
-    """Hand results numbered from start to deliver, stopping at the first failure."""
-    if deliver is None:
-        return
-    for index, result in enumerate(results, start):
-        if isinstance(result, tuple):
-            return
-        deliver(index, result)
-
-
-def _run(indices: range, jobs: Sequence[Callable[[], bytes]] | None = None) -> list[bytes | Failure]:
-    """Run some jobs; a template error becomes a Failure, which (unlike jinja's exceptions) crosses processes."""
+def _run(indices: range, jobs: Sequence[Callable[[], bytes]] | None = None,
+         take: Callable[[int, bytes], bool] | None = None) -> list[bytes | Failure | None]:
+    """Run some jobs, offering each one's bytes to take; a template error becomes a Failure, which (unlike jinja's exceptions) crosses processes."""
     import jinja2
 
-    results: list[bytes | Failure] = []
+    take = take or _taker
+    results: list[bytes | Failure | None] = []
     for index in indices:
         try:
-            results.append((jobs or _jobs)[index]())
+            data = (jobs or _jobs)[index]()
         except jinja2.TemplateSyntaxError as error:
             results.append((error.filename or "", error.message or str(error), error.lineno))
             break
         except jinja2.TemplateError as error:
             results.append(("", error.message or str(error), None))
             break
+        results.append(None if take is not None and take(index, data) else data)
     return results
 
 

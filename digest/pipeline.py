@@ -52,6 +52,7 @@ class Site:
 
     library: Library
     files: dict[str, bytes] = field(default_factory=dict)
+    staged: list[str] = field(default_factory=list)  # pages written into the staging folder as they were rendered (bytes not kept)
     copies: dict[str, Path] = field(default_factory=dict)
     reused: dict[str, str] = field(default_factory=dict)  # unchanged since the last build (their paths there): linked, not written
     keys: dict[str, str] = field(default_factory=dict)  # with the cache: each output file's key
@@ -59,14 +60,14 @@ class Site:
 
     def __repr__(self) -> str:
         """A line, not every file's bytes (a failed test prints it)."""
-        return f"Site({len(self.files)} files written, {len(self.reused)} kept, {len(self.copies)} copied; {self.library!r})"
+        return f"Site({len(self.files) + len(self.staged)} files written, {len(self.reused)} kept, {len(self.copies)} copied; {self.library!r})"
 
     @property
     def pages(self) -> list[str]:
         """The web pages among the files (not the editions' email copies)."""
         from digest import email
 
-        return [path for path in [*self.files, *self.reused] if path.endswith(".html") and path.rsplit("/", 1)[-1] not in email.FILES]
+        return [path for path in [*self.files, *self.staged, *self.reused] if path.endswith(".html") and path.rsplit("/", 1)[-1] not in email.FILES]
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def render_site(library: Library, options: Options, problems: Problems, state: c
                 staging: write.Staging | None = None) -> Site | None:
     """Render pages, feeds and sitemap (with a cache state, only what changed); gather the static files to copy.
 
-    With a staging folder, each page is written into it as soon as it is rendered.
+    With a staging folder, each page is written into it as soon as it is rendered, by the process that rendered it,
+    and listed in the site's staged pages instead of its files.
     """
     from digest import email, feeds, parallel, render
 
@@ -135,22 +137,23 @@ def render_site(library: Library, options: Options, problems: Problems, state: c
     todo.sort(key=lambda item: groups.get(item[0], -1))
     paths = [path for path, _ in todo]
 
-    def deliver(index: int, data: bytes) -> None:
-        if staging is not None and not paths[index].startswith(BODY):
-            staging.write(paths[index], data)
-
     together = [groups.get(path, path) for path in paths]  # a job that shows no notes is a group of its own
     if parallel.forks(len(todo), options.jobs):
         renderer.prepare(paths)
-    rendered = parallel.run([job for _, job in todo], options.jobs, problems, renderer.templates, deliver, together)
+    stage = functools.partial(stage_page, staging, paths) if staging is not None else None
+    rendered = parallel.run([job for _, job in todo], options.jobs, problems, renderer.templates, stage, together)
+    staged = set()
     for path, data in zip(paths, rendered, strict=True):
-        if path.startswith(BODY):
+        if data is None:
+            staged.add(path)
+        elif path.startswith(BODY):
             bodies[path.removeprefix(BODY)] = data.decode("utf-8")
         else:
             site.files[path] = data
     if problems.errors:
         return None
     site.files = {path: site.files[path] for path, _ in jobs if path in site.files}  # in site order, however rendered
+    site.staged = [path for path, _ in jobs if path in staged]
     feed_key = keys["feed.xml"] if state else None
     old_feeds = {name: state.reusable(name, feed_key) for name in ("feed.xml", "atom.xml")} if state and feed_key else {}
     if all(old_feeds.values()) and old_feeds:
@@ -171,6 +174,14 @@ def render_site(library: Library, options: Options, problems: Problems, state: c
 
 
 BODY = "\0body:"  # a job that renders an edition's feed entry, not a file
+
+
+def stage_page(staging: write.Staging, paths: list[str], index: int, data: bytes) -> bool:
+    """Write the page at paths[index] into the staging folder (True); an edition's feed entry is no file (False)."""
+    if paths[index].startswith(BODY):
+        return False
+    staging.write(paths[index], data)
+    return True
 
 
 def affinity(library: Library) -> dict[str, int]:

@@ -73,12 +73,10 @@ class Staging:
         remove_leftovers(self.out)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
         self.place = placer(self.folder)
-        self.written: set[str] = set()
 
     def write(self, relative: str, data: bytes) -> None:
-        """Write one file of the new site."""
+        """Write one file of the new site (in any process: render workers write their own pages)."""
         write_new(data, self.place(relative))
-        self.written.add(relative)
 
     def discard(self) -> None:
         """Delete the folder: the build failed."""
@@ -90,7 +88,7 @@ def write_site(out: Path, files: dict[str, bytes], copies: dict[str, Path], reus
     """Write the site into the spare (or, without one, a fresh folder beside out) and swap it in for the old site.
 
     reused maps paths to unchanged files of the old site: they are hard-linked (copied where links fail).
-    A staging folder, if given, already holds some of the files. The old site is then moved to keep,
+    A staging folder, if given, already holds other files of the site (not in files). The old site is then moved to keep,
     if given and possible (True), or deleted (False).
     """
     out = out.resolve()
@@ -105,8 +103,7 @@ def write_site(out: Path, files: dict[str, bytes], copies: dict[str, Path], reus
         if spare is not None:
             update(spare, files, copies, reused or {})
         else:
-            written = staging.written if staging is not None else set()
-            fresh(folder, {path: data for path, data in files.items() if path not in written}, copies, reused or {})
+            fresh(folder, files, copies, reused or {})
         had_site = out.exists()
         swap(folder, out)
     except BaseException:

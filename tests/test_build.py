@@ -201,7 +201,7 @@ LOGGED_BUILD = """
 import json, os, sys
 from pathlib import Path
 import jinja2
-from digest import markdown, pipeline
+from digest import markdown, pipeline, write
 from digest.problems import Problems
 
 site, templates, out, jobs, log = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5])
@@ -216,12 +216,13 @@ def logging(function, what):
 
 markdown.Document.parse = logging(markdown.Document.parse, lambda document: id(document) if document._tokens is None else None)
 jinja2.Environment.compile = logging(jinja2.Environment.compile, lambda env, source, name=None, *rest: name)
+write.Staging.write = logging(write.Staging.write, lambda staging, relative, data: "wrote:" + relative)
 problems = Problems()
 built = pipeline.build(pipeline.Options(site / "content", site / "scans", templates, out, jobs=jobs), problems)
 editions, pages = (built.library.editions, built.library.pages) if built else ([], [])
 documents = [entry.note.body for edition in editions for entry in edition.notes] + [e.edition.intro for e in editions] + [p.body for p in pages]
 print(json.dumps({"pid": os.getpid(), "documents": [str(id(d)) for d in documents], "errors": [str(problem) for problem in problems.errors]}))
-"""  # a build in a process of its own (pytest's may have threads), logging each parse of a note, introduction or page, and each template compiled
+"""  # a build in a process of its own (pytest's may have threads), logging each parse of a document, each template compiled and each page written
 
 
 def test_workers_build_the_same_bytes_and_do_each_parse_and_compilation_once(tmp_path: Path) -> None:
@@ -242,9 +243,12 @@ def test_workers_build_the_same_bytes_and_do_each_parse_and_compilation_once(tmp
         logged = [line.split() for line in log.read_text().splitlines()]
         workers = {pid for pid, _ in logged} - {str(built["pid"])}
         assert len(workers) == (2 if jobs == 2 else 0)  # rendered by two workers, or by the build itself
-        work = [what for _, what in logged]
+        work = [what for _, what in logged if not what.startswith("wrote:")]
         templates = {path.name for path in (ROOT / "templates").glob("*.*")}
         assert sorted(work) == sorted([*built["documents"], *templates])  # every document and template, once in all processes
+        writers = {what.removeprefix("wrote:"): pid for pid, what in logged if what.startswith("wrote:")}
+        assert set(writers) == {path for path in sites[jobs] if path.endswith((".html", ".txt"))}  # each page written as rendered
+        assert set(writers.values()) == (workers if jobs == 2 else {str(built["pid"])})  # by the worker that rendered it
     assert sites[2] == sites[1] and len(sites[1]) > 300
 
 
