@@ -417,6 +417,17 @@ def test_long_tag_gets_a_short_page(tmp_path: Path) -> None:
     assert len(pages) == 1 and len(pages[0].name) < 80
 
 
+@given(text=st.one_of(hostile_text, st.text(alphabet=st.sampled_from("aZ9 -_.!É\u00e9\u00df\ufb01\u0130\u2014\u00a0\x1f"))))
+def test_slugs_are_the_ascii_letters_and_digits_of_the_text_with_one_hyphen_between_runs(text: str) -> None:
+    import re
+    import unicodedata
+
+    from digest.markdown import slugify
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    assert slugify(text) == "-".join(re.findall("[a-z0-9]+", ascii_text))  # "Fine-tuning, É" → "fine-tuning-e"
+
+
 # ---------------------------------------------------------------- 4. related papers
 
 # Small pools, so that papers share tags, methods and titles, and scores tie. Names that differ but
