@@ -21,8 +21,10 @@ from digest import cache, write
 from digest.problems import Problem, Problems
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
     from digest.library import Library, NoteEntry
-    from digest.memo import Memo
+    from digest.memo import Entries, Memo
 
 Job = Callable[[], bytes]
 
@@ -77,10 +79,14 @@ class Unchanged:
     out: Path
 
 
-def load(options: Options, problems: Problems, memo: Memo | None = None) -> Library | None:
-    """Read and validate every input (recalling unchanged files from the memo, if given) and resolve every reference; None if anything is wrong."""
+def load(options: Options, problems: Problems, memo: Memo | None = None, compiled: dict[str, bytes] | None = None) -> Library | None:
+    """Read and validate every input (recalling unchanged files from the memo, if given) and resolve every reference; None if anything is wrong.
+
+    Without a memo, another process reads the notes meanwhile; given compiled, it also compiles the templates into it (see
+    render.compile_templates), where it can.
+    """
     from digest import parallel
-    from digest.content import PREREAD, by_path_alone, load_content, preread
+    from digest.content import PREREAD, by_path_alone, load_content
     from digest.library import build_library
     from digest.markdown import new_parser
     from digest.memo import Memo
@@ -91,11 +97,16 @@ def load(options: Options, problems: Problems, memo: Memo | None = None) -> Libr
     md = new_parser(settings.allow_html if settings else False)
     max_bytes = settings.max_scan_bytes if settings else DEFAULT_MAX_SCAN_BYTES
     max_markdown = settings.max_markdown_bytes if settings else DEFAULT_MAX_MARKDOWN_BYTES
-    notes = None
+    ahead = None
     if memo is None and settings is not None and parallel.can_fork():  # another process parses the notes while this one validates scans
-        notes = parallel.Later(functools.partial(preread, options.content, md, max_markdown))
+        ahead = parallel.Later(functools.partial(read_ahead, options.content, md, max_markdown, options.templates if compiled is not None else None))
     scans = load_scans(options.scans, problems, max_bytes, memo)
-    content_memo = Memo(PREREAD, by_path_alone, previous=notes.result()) if notes is not None else memo
+    content_memo = memo
+    if ahead is not None:
+        notes, templates = ahead.result()
+        content_memo = Memo(PREREAD, by_path_alone, previous=notes)
+        if compiled is not None:
+            compiled.update(templates)
     content = load_content(options.content, md, problems, max_markdown, content_memo)
     if settings is None:
         return None
@@ -103,16 +114,30 @@ def load(options: Options, problems: Problems, memo: Memo | None = None) -> Libr
     return None if problems.errors else library
 
 
+def read_ahead(content: Path, md: MarkdownIt, max_markdown: int, templates: Path | None) -> tuple[Entries, dict[str, bytes]]:
+    """What another process does while the build validates scans: read and parse the notes; compile the templates, if given."""
+    from digest.content import preread
+
+    notes = preread(content, md, max_markdown)
+    if templates is None:
+        return notes, {}
+    from digest import render
+
+    return notes, render.compile_templates(templates)
+
+
 def render_site(library: Library, options: Options, problems: Problems, state: cache.State | None = None,
-                staging: write.Staging | None = None) -> Site | None:
+                staging: write.Staging | None = None, compiled: dict[str, bytes] | None = None) -> Site | None:
     """Render pages, feeds and sitemap (with a cache state, only what changed); gather the static files to copy.
 
-    With a staging folder, each page is written into it as soon as it is rendered, by the process that rendered it,
-    and listed in the site's staged pages instead of its files.
+    Templates compiled in advance (see load) may be given in compiled. With a staging folder, each page is written
+    into it as soon as it is rendered, by the process that rendered it, and listed in the site's staged pages instead
+    of its files.
     """
     from digest import email, feeds, parallel, render
 
-    renderer = render.Renderer(library, options.templates, state.folder / "templates" if state else None)
+    bytecode = render.folder_cache(state.folder / "templates") if state else render.CompiledTemplates(compiled)
+    renderer = render.Renderer(library, options.templates, bytecode)
     keys = output_keys(library, state) if state else {}
     jobs: list[tuple[str, Job]] = [(path, encoded(job)) for path, job in render.page_jobs(renderer)]
     in_feeds = {edition.slug for edition in feeds.feed_editions(library)}
@@ -266,12 +291,13 @@ def check(options: Options, problems: Problems) -> Site | None:
 
 def build(options: Options, problems: Problems, write_output: bool = True) -> Site | None:
     """Load, render and (unless checking) write the site; None if anything is wrong."""
-    library = load(options, problems)
+    compiled: dict[str, bytes] = {}
+    library = load(options, problems, compiled=compiled)
     if library is None:
         return None
     staging = write.Staging(options.out) if write_output else None
     try:
-        site = render_site(library, options, problems, staging=staging)
+        site = render_site(library, options, problems, staging=staging, compiled=compiled)
         if site is not None and staging is not None:
             write.write_site(options.out, site.files, site.copies, staging=staging)
     finally:

@@ -16,13 +16,11 @@ from digest.views import PageContext, ScanView, bar_svg, humanize, long_date, pl
 ARCHIVE = "editions/index.html"  # the archive of editions, which shows every introduction
 
 
-def environment(templates: Path, compiled: Path | None = None) -> jinja2.Environment:
-    """Jinja with autoescape on for every template, whatever its file name; compiled templates kept in the folder compiled, if given."""
-    if compiled is not None:
-        compiled.mkdir(parents=True, exist_ok=True)
+def environment(templates: Path, compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """Jinja with autoescape on for every template, whatever its file name; compiled templates kept in compiled, if given."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
+        bytecode_cache=compiled,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -39,11 +37,50 @@ def environment(templates: Path, compiled: Path | None = None) -> jinja2.Environ
     return env
 
 
+def folder_cache(folder: Path) -> jinja2.BytecodeCache:
+    """Compiled templates kept in folder, from one build to the next."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates held in memory, by template and source checksum: what one process compiles, another can load."""
+
+    def __init__(self, codes: dict[str, bytes] | None = None) -> None:
+        """Start from the compiled templates in codes, if given (a template whose source changed since is compiled again)."""
+        self.codes = dict(codes or {})
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Fill the bucket from memory, if its template was compiled."""
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Keep a newly compiled template."""
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+def compile_templates(templates: Path) -> dict[str, bytes]:
+    """Every page template compiled, for CompiledTemplates (run while the build loads; one that fails is left to the page that uses it)."""
+    compiled = CompiledTemplates()
+    compile_all(environment(templates, compiled))
+    return compiled.codes
+
+
+def compile_all(env: jinja2.Environment) -> None:
+    """Compile (or load) every page template now; one that fails is reported by the page that uses it."""
+    for name in env.list_templates(extensions=("html", "txt")):
+        if not name.startswith("static/"):
+            with contextlib.suppress(jinja2.TemplateError, UnicodeDecodeError, OSError):
+                env.get_template(name)
+
+
 class Renderer:
     """Renders the library's pages with one compiled set of templates."""
 
-    def __init__(self, library: Library, templates: Path, compiled: Path | None = None) -> None:
-        """Compile templates once (or load them from the folder compiled); compute each paper's scan view once, when first needed."""
+    def __init__(self, library: Library, templates: Path, compiled: jinja2.BytecodeCache | None = None) -> None:
+        """Compile templates once (or load them from compiled); compute each paper's scan view once, when first needed."""
         self.library = library
         self.templates = templates
         self.env = environment(templates, compiled)
@@ -51,10 +88,7 @@ class Renderer:
 
     def prepare(self, paths: Collection[str]) -> None:
         """Before forking workers to render paths, do once what each would do again: compile templates, parse shared text."""
-        for name in self.env.list_templates(extensions=("html", "txt")):
-            if not name.startswith("static/"):
-                with contextlib.suppress(jinja2.TemplateError, UnicodeDecodeError):  # the job that uses it reports it
-                    self.env.get_template(name)
+        compile_all(self.env)
         if ARCHIVE in paths:  # it shows every introduction, and each edition page its own
             for edition in self.library.editions:
                 edition.edition.intro.parse()

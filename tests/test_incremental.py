@@ -416,7 +416,7 @@ def test_note_body_edits_reuse_the_saved_library(tmp_path: Path, monkeypatch: py
     assert (cache.folder_of(site / ".digest-cache", site / "_site") / snapshot.FILE).is_file()
     loads: list[Path] = []
     real_load = pipeline.load
-    monkeypatch.setattr(pipeline, "load", lambda options, *rest: loads.append(options.content) or real_load(options, *rest))
+    monkeypatch.setattr(pipeline, "load", lambda options, *rest, **named: loads.append(options.content) or real_load(options, *rest, **named))
     edits = [
         warned + "\nA sentence.\n",  # the warning stays
         original.replace("---\n", "---\n# a comment: every key a line lower, the same values\n", 1),  # the warning goes
