@@ -133,8 +133,8 @@ class CheckView:
     """One checklist item as shown: its question, verdict and justification."""
 
     name: str
-    status: str  # "met", "not met" or "n/a"
-    status_class: str  # the same as a class name: "met", "not-met" or "na"
+    applies: bool
+    met: bool  # it applies, and the paper meets it
     justification: str
     source: str | None
 
@@ -219,12 +219,8 @@ def scan_view(scan: Scan) -> ScanView:
 
 
 def check_view(name: str, item: CheckItem) -> CheckView:
-    """A checklist item's verdict in words."""
-    if not item.applies:
-        return CheckView(humanize(name), "n/a", "na", item.justification, item.source)
-    if item.answer:
-        return CheckView(humanize(name), "met", "met", item.justification, item.source)
-    return CheckView(humanize(name), "not met", "not-met", item.justification, item.source)
+    """A checklist item as shown: its question in words, and its verdict."""
+    return CheckView(humanize(name), item.applies, item.met, item.justification, item.source)
 
 
 @dataclass(frozen=True)
