@@ -190,6 +190,14 @@ def test_sitemap_lists_every_page_with_absolute_urls(site: Path) -> None:
     assert locs == pages
 
 
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]])
+def test_verbose_lists_every_file_written(site: Path, cache: list[str]) -> None:
+    result = run_cli(site, "--verbose", *cache)
+    assert result.code == 0, result.err
+    listed = [line.removeprefix("  wrote ") for line in result.out.splitlines() if line.startswith("  wrote ")]
+    assert sorted(listed) == sorted(f"_site/{path}" for path in tree(site / "_site") if path != ".digest-site")
+
+
 def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
     first = tree(build(site))
     shutil.copytree(site, tmp_path / "again")
