@@ -28,8 +28,9 @@ SUPPORT_LEVELS = ("strong", "supported", "moderate", "weak", "unsupported")
 class ScanModel(BaseModel):
     """Strict types (booleans are booleans, scores integers); unknown fields kept; `null` in an optional field means its default.
 
-    No model has a validator of its own: a scan is validated in pydantic-core straight from its
-    bytes, and only a scan that needs cleaning or holds such a `null` is read another way (validate_scan).
+    No model has a model validator (only HNData's small list of threads has a field validator): a scan
+    is validated in pydantic-core straight from its bytes, and only a scan that needs cleaning or holds
+    such a `null` is read another way (validate_scan).
     """
 
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
@@ -140,15 +141,15 @@ class HNData(ScanModel):
     """Hacker News discussion of the paper."""
 
     threads: list[HNThread] = []
+    top_points: int = 0
+    total_points: int = 0
+    total_comments: int = 0
 
     @field_validator("threads", mode="before")
     @classmethod
     def titles_as_threads(cls, value: Any) -> Any:
         """Accept a bare string in the list of threads as a thread's title."""
         return [{"title": item} if isinstance(item, str) else item for item in value] if isinstance(value, list) else value
-    top_points: int = 0
-    total_points: int = 0
-    total_comments: int = 0
 
 
 Group = dict[str, CheckItem]

@@ -261,6 +261,36 @@ def test_workers_build_the_same_bytes_and_do_each_parse_and_compilation_once(tmp
     assert sites[2] == sites[1] and len(sites[1]) > 300
 
 
+
+BROKEN_TEMPLATES = {  # paper.html, its line 1 replaced: the problem the build reports
+    "undefined": ("{{ no_such_value }}", "templates: template error: 'no_such_value' is undefined"),
+    "syntax": ("{% if %}", "templates/paper.html:1: template error: Expected an expression, got 'end of statement block'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_TEMPLATES))
+@pytest.mark.parametrize("papers", [0, 240])  # the fixture site, rendered by the build itself; or enough pages for two workers
+def test_a_broken_template_is_reported_and_leaves_the_old_site(tmp_path: Path, site: Path, papers: int, case: str) -> None:
+    if papers:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import generate
+
+        site = tmp_path / "large"
+        generate.digest_site(generate.make_archive(papers), site)
+    shutil.copytree(ROOT / "templates", site / "templates")
+    command = [sys.executable, str(ROOT / "build.py"), "--templates", "templates", "--no-cache", "--jobs", "2"]
+    assert subprocess.run(command, cwd=site, capture_output=True, timeout=120).returncode == 0
+    before = tree(site / "_site")
+    line, expected = BROKEN_TEMPLATES[case]
+    page = site / "templates" / "paper.html"
+    page.write_text(line + page.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")
+    result = subprocess.run(command, cwd=site, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and result.stderr.splitlines()[0] == expected, result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree(site / "_site") == before  # pages other workers had already written went with the staging folder
+    assert sorted(path.name for path in site.iterdir() if path.name.startswith("._site")) == []
+
+
 def test_tasks_for_workers_keep_each_group_whole() -> None:
     groups = ["a"] * 3 + ["b"] * 70 + [f"page {n}" for n in range(150)] + ["c"] * 10
     tasks = parallel.tasks(len(groups), groups)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -232,12 +233,14 @@ def test_null_in_a_scan_means_the_fields_default_also_where_text_is_cleaned(site
     group, checks = next(iter(data["checklist"].items()))
     item = next(iter(checks))
     without = json.loads(json.dumps(data))
-    for holder, key in ((data["checklist"][group][item], "justification"), (data["paper"], "authors"), (data, "red_flags"),
-                        (data, "claims"), (data, "hn_data"), (data, "key_findings")):
+
+    def optional_fields(scan: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+        return [(scan["checklist"][group][item], "justification"), (scan["paper"], "authors"), (scan, "red_flags"),
+                (scan, "claims"), (scan, "hn_data"), (scan, "key_findings")]
+
+    for (holder, key), (absent, _) in zip(optional_fields(data), optional_fields(without), strict=True):
         holder[key] = None
-    for holder, key in ((without["checklist"][group][item], "justification"), (without["paper"], "authors"), (without, "red_flags"),
-                        (without, "claims"), (without, "hn_data"), (without, "key_findings")):
-        del holder[key]
+        del absent[key]
     expected = validate_scan(json.dumps(without).encode(), [])
     assert expected.checklist[group][item].justification == "" and expected.claims == [] and expected.paper.authors == []
     dropped: list[int] = []
