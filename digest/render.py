@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.compiler
+import jinja2.nodes
 
 from digest.library import EditionEntry, Library, PaperEntry, TagEntry, page_url
 from digest.problems import Problems
@@ -16,12 +18,60 @@ from digest.views import PageContext, ScanView, bar_svg, humanize, long_date, pl
 ARCHIVE = "editions/index.html"  # the archive of editions, which shows every introduction
 
 
+CODE = "digest-escape-1"  # names the code our compiler writes: compiled templates kept from other code are compiled again
+
+
+def escape_html(value: Any) -> str:
+    """A value written into a page: its own HTML if it has some (Markup), else its text escaped exactly as markupsafe.escape does.
+
+    The result is a plain string: Jinja joins it into the page at once, so it need not be a Markup,
+    and making one (in Python, per value) cost more than the escaping itself.
+    """
+    text: str = value
+    if value.__class__ is not str:
+        html = getattr(value, "__html__", None)
+        if html is not None:
+            markup = html()
+            return markup if isinstance(markup, str) else str(markup)
+        text = str(value)
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
+
+
+class _Compiler(jinja2.compiler.CodeGenerator):
+    """Jinja's compiler, writing each `{{ value }}` of an autoescaped template through escape_html instead of markupsafe.escape."""
+
+    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame, finalize: Any) -> None:
+        """Open the call that escapes one value written out (Jinja's own where autoescape can change at run time)."""
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escape_html(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class _Environment(jinja2.Environment):
+    """Jinja, compiling templates with _Compiler."""
+
+    code_generator_class = _Compiler
+    escape_html = staticmethod(escape_html)
+
+
+class TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept in a folder from one build to the next; one compiled by other code (another version) is compiled again."""
+
+    def get_source_checksum(self, source: str) -> str:
+        """The checksum of the source and of the code that compiles it."""
+        return super().get_source_checksum(f"{CODE}\n{source}")
+
+
 def environment(templates: Path, compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """Jinja with autoescape on for every template, whatever its file name; compiled templates kept in compiled, if given."""
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(templates),
         bytecode_cache=compiled,
         autoescape=True,
+        auto_reload=False,  # a build reads each template once: no need to look at its file again on every use
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -40,7 +90,7 @@ def environment(templates: Path, compiled: jinja2.BytecodeCache | None = None) -
 def folder_cache(folder: Path) -> jinja2.BytecodeCache:
     """Compiled templates kept in folder, from one build to the next."""
     folder.mkdir(parents=True, exist_ok=True)
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return TemplateCache(str(folder))
 
 
 class CompiledTemplates(jinja2.BytecodeCache):

@@ -18,12 +18,14 @@ from typing import Any
 
 import feedparser
 import html5lib
+import jinja2
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
-from digest import content, frontmatter, scans
+from digest import content, frontmatter, render, scans
 from digest import settings as settings_module
 from digest.markdown import new_parser
 from digest.pipeline import Options, build
@@ -494,3 +496,53 @@ def test_relate_all_ranks_ties_by_id_and_counts_citations_either_way() -> None:
     assert loner.related == []
     relate_all(papers, limit=20)
     assert [p.id for p in hub.related] == ["y", "z", "a", "b", "c", "d", "e", "f", "g"]
+
+
+# ---------------------------------------------------------------- 5. values written into pages
+
+SHAPES = [  # every way a template writes a value out: plain, in an attribute, from macros, blocks, filters and loops
+    '{{ v }}<a title="{{ v }}">{{ v }}</a>',
+    "{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(v) }}",
+    "{% macro m() %}<b>{{ caller() }}</b>{% endmacro %}{% call m() %}{{ v }}{% endcall %}",
+    "{% set b %}<i>{{ v }}</i>{% endset %}{{ b }}{{ b | length }}",
+    "{% filter upper %}<p>{{ v }}</p>{% endfilter %}",
+    "{% autoescape false %}{{ v }}{% endautoescape %}",
+    "{% for c in [v, v] %}{{ c }}{{ loop.index }}{% endfor %}",
+    "{{ v ~ '<&>' }} {{ v | string }} {{ [v, '<'] | join(', ') }} {{ v if v else '' }}",
+]
+html_text = st.lists(st.one_of(st.sampled_from([*"<>&'\"", *HOSTILE]), st.text(max_size=4)), max_size=10).map("".join)
+VALUES = st.one_of(html_text, html_text.map(Markup), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
+
+
+@functools.cache
+def template_pairs() -> list[tuple[Any, Any]]:
+    """Each shape compiled by digest's environment and by Jinja's own, both autoescaping."""
+    ours = render.environment(FIXTURE / "templates")
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return [(ours.from_string(shape), stock.from_string(shape)) for shape in SHAPES]
+
+
+@given(value=VALUES)
+def test_templates_write_every_value_as_jinja_and_markupsafe_would(value: Any) -> None:
+    for ours, stock in template_pairs():
+        assert ours.render(v=value) == stock.render(v=value)
+
+
+def test_templates_escape_values_without_making_a_markup_of_each() -> None:
+    env = render.environment(ROOT / "templates")
+    code = env.compile((ROOT / "templates" / "paper.html").read_text(encoding="utf-8"), "paper.html", raw=True)
+    assert "environment.escape_html(" in code and "(escape(" not in code and " escape(" not in code
+
+
+def test_templates_compiled_by_other_code_are_compiled_again(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("<p>{{ v }}</p>", encoding="utf-8")
+    folder = tmp_path / "compiled"
+    folder.mkdir()
+    stock = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path), autoescape=True,
+                               bytecode_cache=jinja2.FileSystemBytecodeCache(str(folder)))
+    assert stock.get_template("page.html").render(v="<x>") == "<p>&lt;x&gt;</p>"
+    assert list(folder.iterdir()), "Jinja kept its compiled template"
+    ours = render.environment(tmp_path, render.folder_cache(folder))
+    template = ours.get_template("page.html")
+    assert "escape_html" in template.root_render_func.__code__.co_names  # compiled again, by digest's compiler
+    assert template.render(v="<x>") == "<p>&lt;x&gt;</p>"
