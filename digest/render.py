@@ -34,7 +34,17 @@ def escape_html(value: Any) -> str:
             markup = html()
             return markup if isinstance(markup, str) else str(markup)
         text = str(value)
-    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
+    if "&" in text:  # each character looked for first: most values have none of them, and `in` costs less than a call
+        text = text.replace("&", "&amp;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if "'" in text:
+        text = text.replace("'", "&#39;")
+    if '"' in text:
+        text = text.replace('"', "&#34;")
+    return text
 
 
 class _Compiler(jinja2.compiler.CodeGenerator):
