@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
+import jinja2.runtime
 
 from digest.library import EditionEntry, Library, PaperEntry, TagEntry, page_url
 from digest.problems import Problems
@@ -91,10 +92,19 @@ def environment(templates: Path, compiled: jinja2.BytecodeCache | None = None) -
     env.filters["humanize"] = humanize
     env.filters["thousands"] = thousands
     env.filters["short_authors"] = short_authors
+    env.filters["plural"] = plural  # `{{ n | plural("paper") }}`; a filter costs a template less than a call (plural(n, ...) works too)
+    env.filters["link"] = link
     env.globals["plural"] = plural
     env.globals["bar_svg"] = bar_svg
     env.globals["page_url"] = page_url
     return env
+
+
+@jinja2.pass_context
+def link(context: jinja2.runtime.Context, url: str) -> str:
+    """`{{ paper.url | link }}`: a link to a site URL from the page being rendered (its `ctx.link(url)`)."""
+    ctx: PageContext = context["ctx"]
+    return ctx.link(url)
 
 
 def folder_cache(folder: Path) -> jinja2.BytecodeCache:

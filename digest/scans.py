@@ -197,11 +197,6 @@ def checklist_groups(scan: Scan) -> list[tuple[str, str, Group]]:
     return groups
 
 
-def overall_tally(scan: Scan) -> Tally:
-    """Checks met of checks that apply, over every group."""
-    return sum((tally(items) for _, _, items in checklist_groups(scan)), Tally(0, 0))
-
-
 def support_counts(scan: Scan) -> dict[str, int]:
     """How many claims have each level of support, strongest first."""
     counts = Counter(claim.support for claim in scan.claims)

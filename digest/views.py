@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -24,7 +24,6 @@ from digest.scans import (
     Tally,
     artifact,
     checklist_groups,
-    overall_tally,
     support_counts,
     tally,
 )
@@ -128,9 +127,8 @@ def json_ld(data: dict[str, Any]) -> Markup:
     return Markup(re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text))
 
 
-@dataclass(frozen=True)
-class CheckView:
-    """One checklist item as shown: its question, verdict and justification."""
+class CheckView(NamedTuple):
+    """One checklist item as shown: its question, verdict and justification (a tuple: a paper page shows dozens)."""
 
     name: str
     applies: bool
@@ -178,11 +176,7 @@ class ScanView:
     data: bool | None
     hn: HNData
     version: int
-
-    @functools.cached_property
-    def groups(self) -> list[GroupView]:
-        """Every checklist group, general first (made when first shown: the index of papers shows none)."""
-        return [GroupView(section, humanize(name), tally(items), items) for section, name, items in checklist_groups(self.scan)]
+    groups: list[GroupView]  # every checklist group, general first
 
     @property
     def summary(self) -> str:
@@ -210,11 +204,12 @@ class ScanView:
 
 
 def scan_view(scan: Scan) -> ScanView:
-    """Everything the templates show of a scan, computed once (the checklist groups when first shown)."""
+    """Everything the templates show of a scan, computed once (each group's checks when first shown)."""
+    groups = [GroupView(section, humanize(name), tally(items), items) for section, name, items in checklist_groups(scan)]
     return ScanView(
-        scan, humanize(scan.paper_type), overall_tally(scan), list(scan.claims), support_counts(scan),
+        scan, humanize(scan.paper_type), sum((group.tally for group in groups), Tally(0, 0)), list(scan.claims), support_counts(scan),
         list(scan.red_flags), artifact(scan, "code_released"), artifact(scan, "data_released"), scan.hn_data,
-        scan.scan_version,
+        scan.scan_version, groups,
     )
 
 
