@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import marshal
 import os
 import stat
@@ -62,6 +61,8 @@ def digest_of(*parts: str | bytes) -> str:
 @functools.cache
 def tool_key() -> str:
     """The tool's version, its own source files and the versions of the libraries that shape its output."""
+    import importlib.metadata  # here: a build without the cache does not need it (~30 ms to import)
+
     package = Path(__file__).resolve().parent
     parts: list[str | bytes] = [__version__, sys.version]
     for source in sorted(package.glob("*.py")):
