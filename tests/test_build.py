@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from digest import parallel, pipeline
 from digest.problems import Problems
 
-from conftest import ROOT, run_cli, tree
+from conftest import FIXTURE, ROOT, run_cli, tree
 from regenerate_golden import GOLDEN, golden_options
 
 BASE = "https://fixture.example.org/digest/"
@@ -342,3 +342,21 @@ def test_indexed_related_papers_match_the_pairwise_ranking(tmp_path: Path) -> No
         assert any(paper.related for paper in library.papers)
         for paper in library.papers:
             assert paper.related == related_papers(paper, library.papers), paper.id
+
+
+def test_templates_written_for_calls_still_render_as_with_the_filters(tmp_path: Path) -> None:
+    from digest import render
+    from digest.views import PageContext
+
+    problems = Problems()
+    library = pipeline.load(pipeline.Options(FIXTURE / "content", FIXTURE / "scans", ROOT / "templates", tmp_path), problems)
+    assert library is not None, problems.errors
+    paper = library.papers[0]
+    renderer = render.Renderer(library, ROOT / "templates")
+    calls = renderer.env.from_string("{{ ctx.link(paper.url) }} {{ ctx.link('') }} {{ plural(paper.notes | length, 'edition') }}")
+    filters = renderer.env.from_string("{{ paper.url | link }} {{ '' | link }} {{ paper.notes | length | plural('edition') }}")
+    for url, absolute in ((f"{paper.url}index.html", False), ("index.html", False), ("index.html", True)):
+        ctx = PageContext(library, url, absolute)
+        assert calls.render(ctx=ctx, paper=paper) == filters.render(ctx=ctx, paper=paper)
+    ctx = PageContext(library, f"{paper.url}index.html")
+    assert filters.render(ctx=ctx, paper=paper) == f"../../{paper.url} ../../ 1 edition"
