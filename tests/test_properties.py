@@ -1,4 +1,4 @@
-"""Property-based tests of every input boundary: scan JSON, front matter, and whole sites.
+"""Property-based tests of every input boundary: scan JSON, front matter, whole sites, and values written into pages.
 
 Profiles: `default` (quick, part of the normal run) and `fuzz` (long), chosen with
 `HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_properties.py`.
