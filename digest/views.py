@@ -139,7 +139,7 @@ class CheckView(NamedTuple):
 
 @dataclass(frozen=True)
 class GroupView:
-    """A checklist group with its tally and items (made when first shown: only paper pages show them)."""
+    """A checklist group with its tally, and its checks (made when first shown: only paper pages show them)."""
 
     section: str
     name: str
