@@ -23,64 +23,377 @@ PER_EDITION = 8
 CADENCE = dt.timedelta(weeks=6)
 FIRST_EDITION = dt.date(1900, 1, 4)
 WORDS = [
-    "model", "models", "training", "fine-tuning", "alignment", "evaluation", "benchmark", "dataset", "datasets", "reward", "policy",
-    "agents", "agent", "language", "transformer", "attention", "circuit", "circuits", "feature", "features", "sparse", "probe", "probes",
-    "representation", "layer", "layers", "safety", "harmful", "refusal", "jailbreak", "robust", "robustness", "adversarial", "attack",
-    "defence", "classifier", "classifiers", "judge", "judges", "scaling", "compute", "tokens", "parameters", "loss", "gradient",
-    "optimisation", "generalisation", "memorisation", "grokking", "emergent", "behaviour", "behaviours", "capability", "capabilities",
-    "reasoning", "chain", "thought", "planning", "tool", "tools", "code", "data", "human", "humans", "study", "studies", "survey",
-    "participants", "annotators", "labels", "accuracy", "precision", "recall", "baseline", "baselines", "ablation", "ablations", "seed",
-    "seeds", "variance", "interval", "intervals", "effect", "size", "significance", "hypothesis", "results", "result", "finding",
-    "findings", "claim", "claims", "evidence", "method", "methods", "approach", "approaches", "experiment", "experiments", "setting",
-    "settings", "domain", "domains", "transfer", "distribution", "shift", "contamination", "leakage", "cutoff", "prompt", "prompts",
-    "prompting", "system", "interpretability", "mechanistic", "steering", "direction", "directions", "vector", "vectors", "persona",
-    "personas", "deception", "honesty", "oversight", "monitoring", "red-teaming", "audit", "audits", "governance", "policy", "economics",
-    "labour", "market", "creators", "images", "diffusion", "generator", "generators", "video", "speech", "vision", "multimodal",
-    "retrieval", "memory", "context", "window", "long", "short", "small", "large", "frontier", "open", "closed", "weights", "release",
-    "released", "public", "private", "internal", "external", "synthetic", "real", "narrow", "broad", "general", "specific", "strong",
-    "weak", "moderate", "clear", "unclear", "surprising", "expected", "novel", "prior", "recent", "careful", "limited", "partial", "full",
-    "complete", "consistent", "inconsistent", "stable", "unstable", "noisy", "clean", "simple", "complex",
+    "model",
+    "models",
+    "training",
+    "fine-tuning",
+    "alignment",
+    "evaluation",
+    "benchmark",
+    "dataset",
+    "datasets",
+    "reward",
+    "policy",
+    "agents",
+    "agent",
+    "language",
+    "transformer",
+    "attention",
+    "circuit",
+    "circuits",
+    "feature",
+    "features",
+    "sparse",
+    "probe",
+    "probes",
+    "representation",
+    "layer",
+    "layers",
+    "safety",
+    "harmful",
+    "refusal",
+    "jailbreak",
+    "robust",
+    "robustness",
+    "adversarial",
+    "attack",
+    "defence",
+    "classifier",
+    "classifiers",
+    "judge",
+    "judges",
+    "scaling",
+    "compute",
+    "tokens",
+    "parameters",
+    "loss",
+    "gradient",
+    "optimisation",
+    "generalisation",
+    "memorisation",
+    "grokking",
+    "emergent",
+    "behaviour",
+    "behaviours",
+    "capability",
+    "capabilities",
+    "reasoning",
+    "chain",
+    "thought",
+    "planning",
+    "tool",
+    "tools",
+    "code",
+    "data",
+    "human",
+    "humans",
+    "study",
+    "studies",
+    "survey",
+    "participants",
+    "annotators",
+    "labels",
+    "accuracy",
+    "precision",
+    "recall",
+    "baseline",
+    "baselines",
+    "ablation",
+    "ablations",
+    "seed",
+    "seeds",
+    "variance",
+    "interval",
+    "intervals",
+    "effect",
+    "size",
+    "significance",
+    "hypothesis",
+    "results",
+    "result",
+    "finding",
+    "findings",
+    "claim",
+    "claims",
+    "evidence",
+    "method",
+    "methods",
+    "approach",
+    "approaches",
+    "experiment",
+    "experiments",
+    "setting",
+    "settings",
+    "domain",
+    "domains",
+    "transfer",
+    "distribution",
+    "shift",
+    "contamination",
+    "leakage",
+    "cutoff",
+    "prompt",
+    "prompts",
+    "prompting",
+    "system",
+    "interpretability",
+    "mechanistic",
+    "steering",
+    "direction",
+    "directions",
+    "vector",
+    "vectors",
+    "persona",
+    "personas",
+    "deception",
+    "honesty",
+    "oversight",
+    "monitoring",
+    "red-teaming",
+    "audit",
+    "audits",
+    "governance",
+    "policy",
+    "economics",
+    "labour",
+    "market",
+    "creators",
+    "images",
+    "diffusion",
+    "generator",
+    "generators",
+    "video",
+    "speech",
+    "vision",
+    "multimodal",
+    "retrieval",
+    "memory",
+    "context",
+    "window",
+    "long",
+    "short",
+    "small",
+    "large",
+    "frontier",
+    "open",
+    "closed",
+    "weights",
+    "release",
+    "released",
+    "public",
+    "private",
+    "internal",
+    "external",
+    "synthetic",
+    "real",
+    "narrow",
+    "broad",
+    "general",
+    "specific",
+    "strong",
+    "weak",
+    "moderate",
+    "clear",
+    "unclear",
+    "surprising",
+    "expected",
+    "novel",
+    "prior",
+    "recent",
+    "careful",
+    "limited",
+    "partial",
+    "full",
+    "complete",
+    "consistent",
+    "inconsistent",
+    "stable",
+    "unstable",
+    "noisy",
+    "clean",
+    "simple",
+    "complex",
 ]
 TAGS = [
-    "alignment", "fine-tuning", "interpretability", "evaluation", "benchmarks", "safety", "jailbreaks", "scaling",
-    "reasoning", "agents", "economics", "measurement", "robustness", "deception", "oversight", "data", "training",
-    "theory", "surveys", "policy", "multimodal", "retrieval", "generalization", "memorization", "red-teaming",
-    "honesty", "steering", "sparse-autoencoders", "reward-models", "rlhf", "compute", "labour", "creativity",
-    "contamination", "statistics", "human-studies", "open-weights", "tool-use", "long-context", "privacy",
+    "alignment",
+    "fine-tuning",
+    "interpretability",
+    "evaluation",
+    "benchmarks",
+    "safety",
+    "jailbreaks",
+    "scaling",
+    "reasoning",
+    "agents",
+    "economics",
+    "measurement",
+    "robustness",
+    "deception",
+    "oversight",
+    "data",
+    "training",
+    "theory",
+    "surveys",
+    "policy",
+    "multimodal",
+    "retrieval",
+    "generalization",
+    "memorization",
+    "red-teaming",
+    "honesty",
+    "steering",
+    "sparse-autoencoders",
+    "reward-models",
+    "rlhf",
+    "compute",
+    "labour",
+    "creativity",
+    "contamination",
+    "statistics",
+    "human-studies",
+    "open-weights",
+    "tool-use",
+    "long-context",
+    "privacy",
 ]
-METHODS = ["empirical", "observational", "case-study", "experimental", "benchmark", "simulation", "survey", "theoretical",
-           "qualitative", "mixed-methods", "ablation", "replication"]
+METHODS = [
+    "empirical",
+    "observational",
+    "case-study",
+    "experimental",
+    "benchmark",
+    "simulation",
+    "survey",
+    "theoretical",
+    "qualitative",
+    "mixed-methods",
+    "ablation",
+    "replication",
+]
 GENERAL = {
-    "claims_and_evidence": ["abstract_claims_supported", "causal_claims_justified", "generalization_bounded",
-                            "alternative_explanations_discussed", "proxy_outcome_distinction"],
+    "claims_and_evidence": [
+        "abstract_claims_supported",
+        "causal_claims_justified",
+        "generalization_bounded",
+        "alternative_explanations_discussed",
+        "proxy_outcome_distinction",
+    ],
     "limitations_and_scope": ["limitations_section_present", "threats_to_validity_specific", "scope_boundaries_stated"],
     "conflicts_of_interest": ["funding_disclosed", "affiliations_disclosed", "funder_independent_of_outcome", "financial_interests_declared"],
     "scope_and_framing": ["key_terms_defined", "intended_contribution_clear", "engagement_with_prior_work"],
 }
 EMPIRICAL = {
     "artifacts": ["code_released", "data_released", "environment_specified", "reproduction_instructions"],
-    "statistical_methodology": ["confidence_intervals_or_error_bars", "significance_tests", "effect_sizes_reported",
-                                "sample_size_justified", "variance_reported"],
-    "evaluation_design": ["baselines_included", "baselines_contemporary", "ablation_study", "multiple_metrics", "human_evaluation",
-                          "held_out_test_set", "per_category_breakdown", "failure_cases_discussed", "negative_results_reported"],
-    "setup_transparency": ["model_versions_specified", "prompts_provided", "hyperparameters_reported", "scaffolding_described",
-                           "data_preprocessing_documented"],
+    "statistical_methodology": [
+        "confidence_intervals_or_error_bars",
+        "significance_tests",
+        "effect_sizes_reported",
+        "sample_size_justified",
+        "variance_reported",
+    ],
+    "evaluation_design": [
+        "baselines_included",
+        "baselines_contemporary",
+        "ablation_study",
+        "multiple_metrics",
+        "human_evaluation",
+        "held_out_test_set",
+        "per_category_breakdown",
+        "failure_cases_discussed",
+        "negative_results_reported",
+    ],
+    "setup_transparency": [
+        "model_versions_specified",
+        "prompts_provided",
+        "hyperparameters_reported",
+        "scaffolding_described",
+        "data_preprocessing_documented",
+    ],
     "data_integrity": ["raw_data_available", "data_collection_described", "recruitment_methods_described", "data_pipeline_documented"],
     "contamination": ["training_cutoff_stated", "train_test_overlap_discussed", "benchmark_contamination_addressed"],
-    "human_studies": ["pre_registered", "irb_or_ethics_approval", "demographics_reported", "inclusion_exclusion_criteria",
-                      "randomization_described", "blinding_described", "attrition_reported"],
+    "human_studies": [
+        "pre_registered",
+        "irb_or_ethics_approval",
+        "demographics_reported",
+        "inclusion_exclusion_criteria",
+        "randomization_described",
+        "blinding_described",
+        "attrition_reported",
+    ],
     "cost_and_practicality": ["inference_cost_reported", "compute_budget_stated"],
-    "experimental_rigor": ["seed_sensitivity_reported", "number_of_runs_stated", "hyperparameter_search_budget",
-                           "best_config_selection_justified", "multiple_comparison_correction", "self_comparison_bias_addressed",
-                           "compute_budget_vs_performance", "benchmark_construct_validity", "scaffold_confound_addressed"],
+    "experimental_rigor": [
+        "seed_sensitivity_reported",
+        "number_of_runs_stated",
+        "hyperparameter_search_budget",
+        "best_config_selection_justified",
+        "multiple_comparison_correction",
+        "self_comparison_bias_addressed",
+        "compute_budget_vs_performance",
+        "benchmark_construct_validity",
+        "scaffold_confound_addressed",
+    ],
 }
 THEORETICAL = {
     "proofs": ["assumptions_stated", "proofs_complete", "bounds_tight", "notation_defined"],
     "connection_to_practice": ["empirical_check", "limitations_of_assumptions", "practical_implications_stated"],
 }
 ENGAGEMENT = ["practical_relevance", "surprise_contrarian", "fear_safety", "famous_authors", "controversy", "accessibility"]
-FIRST_NAMES = ["Ana", "Bo", "Chen", "Dana", "Eli", "Farah", "Gus", "Hana", "Ines", "Jon", "Kai", "Lena", "Mo", "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Vik", "Wen", "Xia", "Yusuf", "Zoe"]
-LAST_NAMES = ["Abe", "Baker", "Cruz", "Diaz", "Evans", "Fox", "Garcia", "Hill", "Ito", "Jones", "Kim", "Lopez", "Meyer", "Novak", "Ortiz", "Park", "Quint", "Rossi", "Singh", "Tanaka", "Ueda", "Voss", "Wu", "Xu", "Young", "Zhou"]
+FIRST_NAMES = [
+    "Ana",
+    "Bo",
+    "Chen",
+    "Dana",
+    "Eli",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ines",
+    "Jon",
+    "Kai",
+    "Lena",
+    "Mo",
+    "Nia",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Uma",
+    "Vik",
+    "Wen",
+    "Xia",
+    "Yusuf",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Abe",
+    "Baker",
+    "Cruz",
+    "Diaz",
+    "Evans",
+    "Fox",
+    "Garcia",
+    "Hill",
+    "Ito",
+    "Jones",
+    "Kim",
+    "Lopez",
+    "Meyer",
+    "Novak",
+    "Ortiz",
+    "Park",
+    "Quint",
+    "Rossi",
+    "Singh",
+    "Tanaka",
+    "Ueda",
+    "Voss",
+    "Wu",
+    "Xu",
+    "Young",
+    "Zhou",
+]
 SUPPORT = ["strong", "supported", "moderate", "weak", "unsupported"]
 
 
@@ -160,8 +473,12 @@ class Archive:
 def check_item(text: Text, rng: random.Random) -> dict[str, object]:
     """One checklist answer with a justification of varied length."""
     applies = rng.random() < 0.8
-    return {"applies": applies, "answer": (rng.random() < 0.6) if applies else None,
-            "justification": text.chars(40, 300), "source": rng.choice(["opus", "sonnet", "gpt"])}
+    return {
+        "applies": applies,
+        "answer": (rng.random() < 0.6) if applies else None,
+        "justification": text.chars(40, 300),
+        "source": rng.choice(["opus", "sonnet", "gpt"]),
+    }
 
 
 def make_scan(paper: Paper, titles: list[str], text: Text, rng: random.Random) -> dict[str, object]:
@@ -172,19 +489,29 @@ def make_scan(paper: Paper, titles: list[str], text: Text, rng: random.Random) -
     return {
         "scan_version": 4,
         "paper_type": paper_type,
-        "paper": {"title": paper.title, "authors": paper.authors, "year": paper.year, "venue": rng.choice(["arXiv", "ICLR", "NeurIPS", "ICML", "ACL"]),
-                  "arxiv_id": paper.id, "doi": None},
+        "paper": {
+            "title": paper.title,
+            "authors": paper.authors,
+            "year": paper.year,
+            "venue": rng.choice(["arXiv", "ICLR", "NeurIPS", "ICML", "ACL"]),
+            "arxiv_id": paper.id,
+            "doi": None,
+        },
         "checklist": {group: {item: check_item(text, rng) for item in items} for group, items in GENERAL.items()},
         "type_checklist": {paper_type: {group: {item: check_item(text, rng) for item in items} for group, items in type_groups.items()}},
-        "claims": [{"claim": text.chars(80, 300), "evidence": text.chars(60, 300), "supported": rng.choice(SUPPORT)}
-                   for _ in range(rng.randint(4, 10))],
+        "claims": [
+            {"claim": text.chars(80, 300), "evidence": text.chars(60, 300), "supported": rng.choice(SUPPORT)} for _ in range(rng.randint(4, 10))
+        ],
         "methodology_tags": rng.sample(METHODS, rng.randint(1, 3)),
         "key_findings": text.chars(400, 1400),
         "red_flags": [{"flag": text.chars(20, 80), "detail": text.chars(100, 400)} for _ in range(rng.randint(1, 8))],
-        "cited_papers": [{"title": rng.choice(titles) if titles and rng.random() < 0.3 else text.title(), "relevance": text.chars(80, 300)}
-                         for _ in range(rng.randint(4, 12))],
-        "engagement_factors": {name: {"score": rng.randint(0, 3), "justification": text.chars(80, 320)}
-                               for name in rng.sample(ENGAGEMENT, rng.randint(3, 6))},
+        "cited_papers": [
+            {"title": rng.choice(titles) if titles and rng.random() < 0.3 else text.title(), "relevance": text.chars(80, 300)}
+            for _ in range(rng.randint(4, 12))
+        ],
+        "engagement_factors": {
+            name: {"score": rng.randint(0, 3), "justification": text.chars(80, 320)} for name in rng.sample(ENGAGEMENT, rng.randint(3, 6))
+        },
         "hn_data": hn_data(rng),
     }
 
@@ -193,18 +520,32 @@ def hn_data(rng: random.Random) -> dict[str, object]:
     """Some papers were discussed on Hacker News."""
     if rng.random() < 0.6:
         return {"threads": [], "top_points": 0, "total_points": 0, "total_comments": 0}
-    threads = [{"id": rng.randint(10_000_000, 45_000_000), "title": f"Thread {n}", "points": rng.randint(1, 900),
-                "num_comments": rng.randint(0, 400), "created_at": "2026-01-01T00:00:00Z"} for n in range(rng.randint(1, 3))]
+    threads = [
+        {
+            "id": rng.randint(10_000_000, 45_000_000),
+            "title": f"Thread {n}",
+            "points": rng.randint(1, 900),
+            "num_comments": rng.randint(0, 400),
+            "created_at": "2026-01-01T00:00:00Z",
+        }
+        for n in range(rng.randint(1, 3))
+    ]
     points = [int(str(t["points"])) for t in threads]
-    return {"threads": threads, "top_points": max(points), "total_points": sum(points),
-            "total_comments": sum(int(str(t["num_comments"])) for t in threads)}
+    return {
+        "threads": threads,
+        "top_points": max(points),
+        "total_points": sum(points),
+        "total_comments": sum(int(str(t["num_comments"])) for t in threads),
+    }
 
 
 def make_note(text: Text, rng: random.Random) -> str:
     """About 300 words in the house style: the two paragraphs, a list, a closing paragraph."""
     items = "\n".join(f"- **{rng.choice(WORDS).capitalize()}:** {text.words(15)}" for _ in range(rng.randint(3, 4)))
-    return (f"**What happened:** {text.words(90)}\n\n**What's interesting:** {text.words(80)}\n\n"
-            f"{items}\n\n{text.words(60)} Read the paper [on arXiv](https://arxiv.org/abs/).\n")
+    return (
+        f"**What happened:** {text.words(90)}\n\n**What's interesting:** {text.words(80)}\n\n"
+        f"{items}\n\n{text.words(60)} Read the paper [on arXiv](https://arxiv.org/abs/).\n"
+    )
 
 
 def make_archive(papers: int, seed: int = 1) -> Archive:
@@ -222,8 +563,15 @@ def make_archive(papers: int, seed: int = 1) -> Archive:
         for _ in range(min(PER_EDITION, papers - made)):
             made += 1
             authors = [f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}" for _ in range(rng.randint(1, 6))]
-            paper = Paper(made, f"{2000 + made // 99999 % 100:04d}.{made % 99999:05d}", f"{text.title()} ({made})", authors,
-                          date.year, rng.sample(TAGS, rng.randint(1, 3)), text.title())
+            paper = Paper(
+                made,
+                f"{2000 + made // 99999 % 100:04d}.{made % 99999:05d}",
+                f"{text.title()} ({made})",
+                authors,
+                date.year,
+                rng.sample(TAGS, rng.randint(1, 3)),
+                text.title(),
+            )
             paper.scan = make_scan(paper, titles, text, rng)
             paper.note = make_note(text, rng).replace("https://arxiv.org/abs/)", f"https://arxiv.org/abs/{paper.id})")
             titles.append(paper.title)
@@ -251,10 +599,11 @@ def digest_site(archive: Archive, root: Path) -> None:
     for edition in archive.editions:
         folder = content / "editions" / edition.date.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "index.md").write_text(f"---\ntitle: \"Edition {edition.number}: {edition.papers[0].headline}\"\n---\n{edition.intro}",
-                                         encoding="utf-8")
+        (folder / "index.md").write_text(
+            f'---\ntitle: "Edition {edition.number}: {edition.papers[0].headline}"\n---\n{edition.intro}', encoding="utf-8"
+        )
         for position, paper in enumerate(edition.papers, start=1):
-            front = f"---\nheadline: \"{paper.headline}\"\nscan: \"{paper.id}\"\ntags: [{', '.join(paper.tags)}]\n---\n"
+            front = f'---\nheadline: "{paper.headline}"\nscan: "{paper.id}"\ntags: [{", ".join(paper.tags)}]\n---\n'
             (folder / f"{position:02d}-paper-{paper.number}.md").write_text(front + paper.note, encoding="utf-8")
             (scans / f"{paper.id}.json").write_text(json.dumps(paper.scan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -269,7 +618,9 @@ def scan_markdown(scan: dict[str, object]) -> str:
     groups = list(scan["checklist"].items()) + [g for t in scan["type_checklist"].values() for g in t.items()]  # type: ignore[attr-defined]
     for name, items in groups:
         lines.append(f"\n#### {name}\n")
-        lines += [f"- **{item}** ({'met' if v['answer'] else 'not met' if v['applies'] else 'n/a'}): {v['justification']}" for item, v in items.items()]
+        lines += [
+            f"- **{item}** ({'met' if v['answer'] else 'not met' if v['applies'] else 'n/a'}): {v['justification']}" for item, v in items.items()
+        ]
     lines.append("\n### Papers it builds on\n")
     lines += [f"- *{c['title']}*: {c['relevance']}" for c in scan["cited_papers"]]  # type: ignore[attr-defined]
     lines.append("\n### Why people discuss it\n")
@@ -288,8 +639,9 @@ def edition_markdown(edition: Edition) -> str:
     """An edition's page text: the intro, then each note with its card."""
     parts = [edition.intro]
     for paper in edition.papers:
-        parts.append(f"\n## {paper.headline}\n\n*{paper.title}* · {', '.join(paper.authors)} · {paper.year}\n\n{paper.note}"
-                     f"{card_markdown(paper.scan)}")
+        parts.append(
+            f"\n## {paper.headline}\n\n*{paper.title}* · {', '.join(paper.authors)} · {paper.year}\n\n{paper.note}{card_markdown(paper.scan)}"
+        )
     return "\n".join(parts)
 
 
@@ -341,11 +693,11 @@ def hugo_site(archive: Archive, root: Path) -> None:
     (root / "layouts" / "index.html").write_text(HUGO_HOME, encoding="utf-8")
     (root / "content" / "about.md").write_text(f"---\ntitle: About\n---\n{archive.about}", encoding="utf-8")
     for edition in archive.editions:
-        front = f"---\ntitle: \"Edition {edition.number}: {edition.papers[0].headline}\"\ndate: {edition.date.isoformat()}\n---\n"
+        front = f'---\ntitle: "Edition {edition.number}: {edition.papers[0].headline}"\ndate: {edition.date.isoformat()}\n---\n'
         (root / "content" / "editions" / f"{edition.date.isoformat()}.md").write_text(front + edition_markdown(edition), encoding="utf-8")
         for paper in edition.papers:
             tags = ", ".join(f'"{t}"' for t in paper.tags)
-            front = f"---\ntitle: \"{paper.headline}\"\ndate: {edition.date.isoformat()}\ntags: [{tags}]\n---\n"
+            front = f'---\ntitle: "{paper.headline}"\ndate: {edition.date.isoformat()}\ntags: [{tags}]\n---\n'
             body = f"*{paper.title}* · {', '.join(paper.authors)}\n\n{paper.note}\n{scan_markdown(paper.scan)}"
             (root / "content" / "papers" / f"{paper.id.replace('.', '-')}.md").write_text(front + body, encoding="utf-8")
 
@@ -378,11 +730,14 @@ def pelican_site(archive: Archive, root: Path) -> None:
     (root / "content" / "pages" / "about.md").write_text(f"Title: About\n\n{archive.about}", encoding="utf-8")
     for edition in archive.editions:
         head = f"Title: Edition {edition.number}: {edition.papers[0].headline}\nDate: {edition.date.isoformat()}\nCategory: editions\n"
-        (root / "content" / f"edition-{edition.date.isoformat()}.md").write_text(f"{head}Slug: {edition.date.isoformat()}\n\n"
-                                                                                  + edition_markdown(edition), encoding="utf-8")
+        (root / "content" / f"edition-{edition.date.isoformat()}.md").write_text(
+            f"{head}Slug: {edition.date.isoformat()}\n\n" + edition_markdown(edition), encoding="utf-8"
+        )
         for paper in edition.papers:
-            head = (f"Title: {paper.headline}\nDate: {edition.date.isoformat()}\nCategory: papers\nTags: {', '.join(paper.tags)}\n"
-                    f"Slug: {paper.id.replace('.', '-')}\n\n")
+            head = (
+                f"Title: {paper.headline}\nDate: {edition.date.isoformat()}\nCategory: papers\nTags: {', '.join(paper.tags)}\n"
+                f"Slug: {paper.id.replace('.', '-')}\n\n"
+            )
             body = f"*{paper.title}* · {', '.join(paper.authors)}\n\n{paper.note}\n{scan_markdown(paper.scan)}"
             (root / "content" / f"paper-{paper.id}.md").write_text(head + body, encoding="utf-8")
 

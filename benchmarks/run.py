@@ -208,8 +208,11 @@ def compare(n: int, work: Path, repeat: int, tools: list[str], trash: Trash) -> 
         commands["hugo"] = ([ensure_hugo(), "--quiet", "--destination", "public"], hugo_site, hugo_site / "public")
     if "pelican" in tools:
         generate.pelican_site(archive, pelican_site)
-        commands["pelican"] = ([str(ensure_pelican(work)), "content", "-o", "output", "-s", "pelicanconf.py", "-q"], pelican_site,
-                               pelican_site / "output")
+        commands["pelican"] = (
+            [str(ensure_pelican(work)), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
+            pelican_site,
+            pelican_site / "output",
+        )
     runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, (command, cwd, out) in commands.items():
@@ -226,10 +229,13 @@ def print_comparison(runs: dict[str, list[Run]]) -> None:
     medians = {name: Run(*(statistics.median(values) for values in zip(*tool_runs, strict=True))) for name, tool_runs in runs.items()}
     base = medians["digest"]
     for name, median in medians.items():
-        print(f"  {name:8} median {median.seconds:7.2f} s  (digest / {name} = {base.seconds / median.seconds:5.2f})   "
-              f"CPU {median.user:6.2f} s user + {median.system:5.2f} s system   "
-              f"peak PSS {median.pss / 1024:6.0f} MB  (digest / {name} = {base.pss / median.pss:5.2f})   "
-              f"runs: {', '.join(f'{run.seconds:.2f}' for run in runs[name])}", flush=True)
+        print(
+            f"  {name:8} median {median.seconds:7.2f} s  (digest / {name} = {base.seconds / median.seconds:5.2f})   "
+            f"CPU {median.user:6.2f} s user + {median.system:5.2f} s system   "
+            f"peak PSS {median.pss / 1024:6.0f} MB  (digest / {name} = {base.pss / median.pss:5.2f})   "
+            f"runs: {', '.join(f'{run.seconds:.2f}' for run in runs[name])}",
+            flush=True,
+        )
 
 
 PROFILED = """import cProfile, gc, sys
@@ -249,8 +255,25 @@ def profile(n: int, work: Path) -> None:
     """Where digest's cold build spends its time (one process, so the workers' share shows as rendering)."""
     site = work / f"digest-{n}"
     (work / "cold.prof").unlink(missing_ok=True)
-    subprocess.run([sys.executable, "-c", PROFILED, str(ROOT), str(work / "cold.prof"), "--templates", str(site / "templates"),
-                    "--no-cache", "--jobs", "1", "--quiet", "--out", str(work / "prof-site")], cwd=site, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PROFILED,
+            str(ROOT),
+            str(work / "cold.prof"),
+            "--templates",
+            str(site / "templates"),
+            "--no-cache",
+            "--jobs",
+            "1",
+            "--quiet",
+            "--out",
+            str(work / "prof-site"),
+        ],
+        cwd=site,
+        check=True,
+    )
     import pstats
 
     stats = pstats.Stats(str(work / "cold.prof"))
@@ -263,8 +286,13 @@ def main() -> None:
     parser.add_argument("--papers", type=int, nargs="+", default=[200, 2000, 10000], help="archive sizes (default: 200 2000 10000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians are printed (default: 3)")
     parser.add_argument("--compare", action="store_true", help="also time Hugo and Pelican on the same archive")
-    parser.add_argument("--tools", nargs="+", choices=["hugo", "pelican"], default=["hugo", "pelican"],
-                        help="the tools --compare times against digest (default: hugo pelican)")
+    parser.add_argument(
+        "--tools",
+        nargs="+",
+        choices=["hugo", "pelican"],
+        default=["hugo", "pelican"],
+        help="the tools --compare times against digest (default: hugo pelican)",
+    )
     parser.add_argument("--profile", action="store_true", help="print a cProfile summary of the cold build")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "digest-bench", help="scratch folder")
     args = parser.parse_args()
@@ -277,12 +305,17 @@ def main() -> None:
                 print(f"Cold builds of the same {n}-paper archive, {args.repeat} alternating runs each:")
                 print_comparison(compare(n, args.work, args.repeat, args.tools, trash))
             print()
-        print(f"{'N':>6} {'pages':>6} {'cold s':>7} {'pages/s':>8} {'no-op s':>8} {'note s':>7} {'note² s':>7} {'scan s':>7} {'tmpl s':>7} "
-              f"{'PSS MB':>7} {'maxrss MB':>9}")
+        print(
+            f"{'N':>6} {'pages':>6} {'cold s':>7} {'pages/s':>8} {'no-op s':>8} {'note s':>7} {'note² s':>7} {'scan s':>7} {'tmpl s':>7} "
+            f"{'PSS MB':>7} {'maxrss MB':>9}"
+        )
         for n in args.papers:
             r = bench_digest(n, args.work, args.repeat, trash)
-            print(f"{n:>6} {r['pages']:>6.0f} {r['cold']:>7.2f} {r['pages'] / r['cold']:>8.0f} {r['noop']:>8.2f} {r['note']:>7.2f} "
-                  f"{r['note2']:>7.2f} {r['scan']:>7.2f} {r['template']:>7.2f} {r['pss'] / 1024:>7.0f} {r['maxrss'] / 1024:>9.0f}", flush=True)
+            print(
+                f"{n:>6} {r['pages']:>6.0f} {r['cold']:>7.2f} {r['pages'] / r['cold']:>8.0f} {r['noop']:>8.2f} {r['note']:>7.2f} "
+                f"{r['note2']:>7.2f} {r['scan']:>7.2f} {r['template']:>7.2f} {r['pss'] / 1024:>7.0f} {r['maxrss'] / 1024:>9.0f}",
+                flush=True,
+            )
             if args.profile:
                 profile(n, args.work)
     finally:

@@ -1,68 +1,53 @@
-"""The build cache in `.digest-cache/`: what the last build read and wrote, so the next one does only what changed.
+"""The build cache: what the last build read and wrote, so that the next one renders only what changed.
 
-Every input file (content, scans, templates) is known by the hash of its bytes; a file whose size,
-modification and change times and inode are as recorded keeps its recorded hash, unless it was
-changed so close to the last build that the clock may not have moved (then it is hashed again).
+Each output folder has one manifest, `<cache>/<output>/manifest.json`, written whole after the new
+site is swapped in, its first line a checksum of the rest. It holds:
 
-- Nothing changed (every input hash, the options, the tool and its libraries as before, and the
-  output folder the one the last build made): nothing is rendered or written.
-- Otherwise the site is loaded and every output file gets a key: the hash of the inputs it depends on.
-  Every page depends on the *structure*: every template, settings, scan, edition introduction,
-  standalone page and static file, and every note's front matter. An edition page (with its feed
-  entry and email copies), the home page (the latest edition) and a paper page also depend on the
-  bodies of their notes. A note body edit re-renders its edition, its paper and the feeds; any
-  other edit re-renders everything. Files whose key is unchanged are hard-linked from the previous
-  output instead of rendered.
+- the stat of every input file (content, scans, templates), taken before the build read any of them.
+  If none has changed since, nor the tool, nor the options, and the output folder is the one that
+  build swapped in, the next build has nothing to do ("Nothing changed").
+- the key of every output of the plan (see digest.outputs), with its file's inode, size and time:
+  a digest of the tool, the options, the templates, the site's structure (every input the build
+  read, but the text of notes) and the text of the notes the output shows, all made from the bytes
+  the build actually read. An output whose key is unchanged, and whose file is still as it was
+  written, is linked from the previous site instead of rendered.
 
-Double buffering: the site a build replaces is kept as the *spare* (`spare/` in this output's part of
-the cache), recorded in `spare.marshal` with its folder's inode and the keys of the build that made it
-(none if the cache did not know that site, say one a `--no-cache` build made: then every file in it
-is replaced, which still spares making its thousands of folders again). The next build that writes
-updates the spare in place into the new site (see digest.write) and swaps it in, and the old site
-becomes the spare in turn. The record is deleted before the spare is touched, and written again only
-after the swap and the manifest, so a spare left by an interrupted build, or any folder in its place
-that does not match the record or lies on another file system than the output, is deleted and the
-build writes a fresh folder instead. Builds without the cache delete the old site.
+A manifest that is missing, damaged or from another version counts as none: the build renders
+everything, so damage costs time, never a different site.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import marshal
+import importlib.metadata
+import json
 import os
+import secrets
 import stat
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest import __version__, write
-from digest.parallel import Later
+from digest import __version__
+from digest.files import digest_of
+from digest.library import Library
+from digest.outputs import Output
+from digest.render import Templates
 
-FORMAT = 3
-MANIFEST = "manifest.marshal"  # the last build's record (marshal: the fastest format Python reads and writes)
-SPARE_RECORD = "spare.marshal"  # the spare site's inode and output keys, while it is as the last build left it
-STAMP_APART = 5_000  # inputs (as many as the last build had) from which stamping them takes longer than importing the stages
-RACY_NS = 2_000_000_000  # files changed this close before the last build are hashed again
+FORMAT = 1
+MANIFEST = "manifest.json"
+RACY_NS = 2_000_000_000  # a file changed this close before its stat was taken may change again unseen: it counts as changed
 LIBRARIES = ("jinja2", "markdown-it-py", "pydantic", "pydantic-core", "pyyaml", "feedgen", "lxml", "markupsafe")
 
-
-def digest_of(*parts: str | bytes) -> str:
-    """A short hex hash of the parts, kept apart from each other."""
-    chunks: list[bytes] = []
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        chunks += (len(data).to_bytes(8, "little"), data)
-    return hashlib.blake2b(b"".join(chunks), digest_size=16).hexdigest()
+Stat = list[int]  # size, mtime_ns, ctime_ns, inode
+Record = list[Any]  # an output's key (None for a copied file), and its file's inode, size and mtime_ns once written
 
 
 @functools.cache
 def tool_key() -> str:
     """The tool's version, its own source files and the versions of the libraries that shape its output."""
-    import importlib.metadata  # here: a build without the cache does not need it (~30 ms to import)
-
     package = Path(__file__).resolve().parent
     parts: list[str | bytes] = [__version__, sys.version]
     for source in sorted(package.glob("*.py")):
@@ -75,26 +60,141 @@ def tool_key() -> str:
     return digest_of(*parts)
 
 
-Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-
-
 @dataclass
-class Stamp:
-    """What the cache knows of one input file."""
+class Manifest:
+    """What one build read and wrote."""
 
-    stat: Stat
-    hash: str
+    tool: str
+    options: str
+    started: int = 0  # the file system's time when the inputs were looked at (ns)
+    out: int = 0  # the inode of the output folder the build swapped in
+    inputs: dict[str, Stat] = field(default_factory=dict)
+    outputs: dict[str, Record] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest | None:
+        """The manifest saved at path, or None if it is missing, damaged or from another format."""
+        try:
+            checksum, _, body = path.read_bytes().partition(b"\n")
+            if checksum.decode("ascii") != digest_of(body):
+                return None
+            data = json.loads(body)
+            if data.pop("format") != FORMAT:
+                return None
+            return cls(**data)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def save(self, path: Path) -> None:
+        """Write the manifest whole or not at all."""
+        body = json.dumps({"format": FORMAT, **self.__dict__}, separators=(",", ":")).encode("utf-8")
+        partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.partial")
+        try:
+            with open(partial, "wb") as handle:
+                handle.write(digest_of(body).encode("ascii") + b"\n" + body)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
 
 
-def walk(roots: Iterable[Path]) -> dict[str, os.stat_result]:
-    """Every file under the roots by absolute path, following links to folders once."""
-    found: dict[str, os.stat_result] = {}
+class Cache:
+    """The last build's manifest for one output folder, and this build's, once it is saved."""
+
+    def __init__(self, folder: Path | None, out: Path, options: str, roots: Sequence[Path] = ()) -> None:
+        """Read the manifest kept in folder (None: kept in memory only, as serve does) and look at every input file now."""
+        self.folder = folder
+        self.out = Path(os.path.abspath(out))
+        self.previous: Manifest | None = None
+        self.current = Manifest(tool_key(), options)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            for partial in folder.glob("*.partial"):  # left by a build killed while saving: the lock says none is saving now
+                partial.unlink(missing_ok=True)
+            self.previous = Manifest.load(folder / MANIFEST)
+            os.utime(folder)  # its time is now the file system's time, which stamps the inputs' stat below
+            self.current.started = os.stat(folder).st_mtime_ns
+            self.current.inputs = stats(roots)
+        self._intact: bool | None = None
+
+    @classmethod
+    def of(cls, cache: Path, out: Path, options: str, roots: Sequence[Path]) -> Cache:
+        """The cache folder's part for the output folder out."""
+        return cls(Path(os.path.abspath(cache)) / digest_of(os.path.abspath(out))[:16], out, options, roots)
+
+    @property
+    def spare(self) -> Path | None:
+        """Where the site a build replaces is kept, to be made into the next one (see write.Staging); None in memory."""
+        return self.folder / "spare" if self.folder is not None else None
+
+    def unchanged(self) -> bool:
+        """Whether no input, option or tool changed since the last build, whose site is still in place."""
+        before, now = self.previous, self.current
+        if self.folder is None or before is None or (before.tool, before.options, before.inputs.keys()) != (now.tool, now.options, now.inputs.keys()):
+            return False
+        settled = before.started - RACY_NS
+        return all(now.inputs[path] == seen and max(seen[1], seen[2]) < settled for path, seen in before.inputs.items()) and self.intact()
+
+    def intact(self) -> bool:
+        """Whether the output folder is the one the last build swapped in (looked at once, before this build swaps)."""
+        if self._intact is None:
+            try:
+                self._intact = self.previous is not None and os.stat(self.out).st_ino == self.previous.out and (self.out / ".digest-site").is_file()
+            except OSError:
+                self._intact = False
+        return self._intact
+
+    def keys(self, outputs: Iterable[Output], library: Library, templates: Templates) -> list[str | None]:
+        """Each output's key: what it is made from (None for a copied file, which is always copied)."""
+        base = digest_of(self.current.tool, self.current.options, templates.digest, structure(library))
+        return [None if output.copy else digest_of(base, *(note.note.body_digest for note in output.shows)) for output in outputs]
+
+    def reusable(self, path: str, key: str | None) -> str | None:
+        """The previous site's file for path, if it was made with this key and is still as it was written."""
+        record = self.previous.outputs.get(path) if self.previous else None
+        if key is None or record is None or record[0] != key or not self.intact():
+            return None
+        live = os.path.join(self.out, path)
+        try:
+            found = os.lstat(live)
+        except OSError:
+            return None
+        return live if stat.S_ISREG(found.st_mode) and [found.st_ino, found.st_size, found.st_mtime_ns] == record[1:] else None
+
+    def save(self, outputs: Sequence[Output], keys: Sequence[str | None]) -> None:
+        """Record the site just swapped in: its folder, and each output's key with its file's stat (OSError if it cannot be saved)."""
+        now = self.current
+        now.out = os.stat(self.out).st_ino
+        for output, key in zip(outputs, keys, strict=True):
+            try:
+                found = os.lstat(self.out / output.path)
+                now.outputs[output.path] = [key, found.st_ino, found.st_size, found.st_mtime_ns]
+            except OSError:
+                continue
+        if self.folder is not None:
+            now.save(self.folder / MANIFEST)
+        self.previous, self.current, self._intact = now, Manifest(now.tool, now.options), None
+
+
+def structure(library: Library) -> str:
+    """A digest of everything the library was made from but the text of notes: what every output shows."""
+    content = library.content
+    parts = [library.settings.model_dump_json()]
+    parts += [f"{scan.path}\0{scan.digest}" for scan in library.scans.values()]
+    for edition in content.editions:
+        parts += [f"{edition.path}\0{edition.digest}", *(f"{note.path}\0{note.head_digest}" for note in edition.notes)]
+    parts += [f"{page.path}\0{page.digest}" for page in content.pages]
+    return digest_of(*parts)
+
+
+def stats(roots: Iterable[Path]) -> dict[str, Stat]:
+    """Every file under the roots by absolute path, with its size, times and inode (following links to folders once)."""
+    found: dict[str, Stat] = {}
     seen: set[tuple[int, int]] = set()
     for root in roots:
         top = os.path.abspath(root)
         if not os.path.isdir(top):
-            if os.path.isfile(top):
-                found[top] = os.stat(top)
             continue
         folders = [top]
         while folders:
@@ -112,193 +212,8 @@ def walk(roots: Iterable[Path]) -> dict[str, os.stat_result]:
                     if entry.is_dir():
                         folders.append(entry.path)
                         continue
-                    found[entry.path] = entry.stat()
+                    st = entry.stat()
                 except OSError:
-                    found[entry.path] = entry.stat(follow_symlinks=False)  # a broken link: the build will say so
+                    st = entry.stat(follow_symlinks=False)  # a broken link: the build will say so
+                found[entry.path] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
     return found
-
-
-def stamp(roots: Iterable[Path], known: dict[str, tuple[Stat, str]], written: int) -> dict[str, tuple[Stat, str]]:
-    """Every input file's stat and hash: the known hash while its stat is as recorded in a manifest written at written (ns)."""
-    stamps = {}
-    for path, st in walk(roots).items():
-        stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        old = known.get(path)
-        fresh = max(st.st_mtime_ns, st.st_ctime_ns) < written - RACY_NS
-        stamps[path] = (stat, old[1] if old is not None and old[0] == stat and fresh else hash_file(path))
-    return stamps
-
-
-def hash_file(path: str) -> str:
-    """The hash of a file's bytes; unreadable files get a hash of the error, so they count as changed."""
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
-    except OSError as error:
-        return digest_of("unreadable", str(error))
-
-
-@dataclass
-class State:
-    """The cache for one output folder: the previous build's record, and this build's inputs."""
-
-    folder: Path  # this output folder's part of the cache
-    out: Path
-    options: str  # the options that shape the output, as text
-    inputs: dict[str, Stamp] = field(default_factory=dict)
-    previous: dict[str, Any] = field(default_factory=dict)
-    intact: bool | None = None  # whether the output folder is the last build's, once looked at
-    live_inodes: dict[str, int] = field(default_factory=dict)  # the inode of each reusable file of the output folder, once looked at
-
-    @classmethod
-    def open(cls, cache: Path, out: Path, options: str, roots: list[Path], meanwhile: Callable[[], object] | None = None) -> State:
-        """Read the record of the last build into out, and stamp every input file now.
-
-        With meanwhile, the inputs of a large site are stamped by another process while this one runs it.
-        """
-        out = Path(os.path.abspath(out))
-        state = cls(folder_of(cache, out), out, options)
-        manifest = state.folder / MANIFEST
-        try:
-            previous = marshal.loads(manifest.read_bytes())
-            written = manifest.stat().st_mtime_ns
-        except (OSError, ValueError, EOFError, TypeError):  # missing, partial or from another Python: none
-            previous, written = {}, 0
-        if not isinstance(previous, dict) or previous.get("format") != FORMAT:
-            previous = {}
-        state.previous = previous
-        known = previous.get("inputs", {})
-        stamping = functools.partial(stamp, roots, known, written)
-        if meanwhile is None or len(known) < STAMP_APART:
-            stamps = stamping()
-        else:
-            later = Later(stamping)
-            try:
-                meanwhile()
-                stamps = later.result()
-            finally:
-                later.cancel()
-        state.inputs = {path: Stamp(*found) for path, found in stamps.items()}
-        return state
-
-    @functools.cached_property
-    def input_lines(self) -> list[tuple[str, str]]:
-        """Every input file's path with a line naming it and its hash, sorted by path: what the keys are made from."""
-        return [(path, f"{path}\0{stamp.hash}") for path, stamp in sorted(self.inputs.items())]
-
-    @functools.cached_property
-    def inputs_key(self) -> str:
-        """One hash of every input file, the options and the tool (the inputs are stamped once, when the state is opened)."""
-        return digest_of(tool_key(), self.options, *(line for _, line in self.input_lines))
-
-    def unchanged(self) -> bool:
-        """True when nothing changed since the last build, which is still in place in the output folder."""
-        return bool(self.previous) and self.previous.get("inputs_key") == self.inputs_key and self.output_intact()
-
-    def output_intact(self) -> bool:
-        """The output folder is the one the last build swapped in, with its marker (looked at once, before this build swaps)."""
-        if self.intact is None:
-            try:
-                self.intact = os.stat(self.out).st_ino == self.previous.get("out_inode") and (self.out / ".digest-site").is_file()
-            except OSError:
-                self.intact = False
-        return self.intact
-
-    def file_hash(self, path: Path | str) -> str:
-        """The hash of an input file, by its path."""
-        text = str(path)
-        stamp = self.inputs.get(text) or self.inputs.get(os.path.abspath(text))  # paths under absolute roots are found as they are
-        return stamp.hash if stamp else hash_file(text)
-
-    def reusable(self, path: str, key: str) -> str | None:
-        """The previous output file for path (a plain string: there are thousands), when it was made from the same inputs."""
-        if not self.output_intact() or self.previous.get("keys", {}).get(path) != key:
-            return None
-        old = os.path.join(self.out, path)
-        try:
-            found = os.stat(old)
-        except OSError:
-            return None
-        if not stat.S_ISREG(found.st_mode):
-            return None
-        self.live_inodes[old] = found.st_ino
-        return old
-
-    def body(self, key: str) -> str | None:
-        """A cached feed entry body, by its key."""
-        try:
-            return (self.folder / "bodies" / f"{key}.html").read_text(encoding="utf-8")
-        except OSError:
-            return None
-
-    @property
-    def spare(self) -> Path:
-        """Where the spare site is kept."""
-        return self.folder / "spare"
-
-    def spare_recorded(self) -> bool:
-        """A spare site is recorded (whether it is intact is for claim_spare to say)."""
-        return (self.folder / SPARE_RECORD).is_file() and self.spare.is_dir()
-
-    def claim_spare(self, new_keys: dict[str, str], survey: Later[write.Listing] | None = None) -> write.Spare | None:
-        """The spare, to be updated into the site with new_keys: None (and whatever is in its place deleted) unless it is as recorded.
-
-        The record is removed first: from here on, until save, the spare may be half updated.
-        """
-        record_path = self.folder / SPARE_RECORD
-        try:
-            record = marshal.loads(record_path.read_bytes())
-            record_path.unlink()
-        except (OSError, ValueError, EOFError, TypeError):  # missing, partial or from another Python: none
-            record = None
-        if isinstance(record, dict) and isinstance(record.get("keys"), dict) and self.spare_intact(record.get("inode")):
-            return write.Spare(self.spare, record["keys"], new_keys, survey, self.live_inodes)
-        write.discard(self.spare)
-        return None
-
-    def spare_intact(self, inode: object) -> bool:
-        """The spare folder is a real folder with the recorded inode, on the output's file system."""
-        try:
-            spare, parent = os.lstat(self.spare), os.stat(os.path.dirname(os.path.realpath(self.out)))
-        except OSError:
-            return False
-        return stat.S_ISDIR(spare.st_mode) and spare.st_ino == inode and spare.st_dev == parent.st_dev
-
-    def next_spare(self) -> Path:
-        """Where the site this build replaces is to be kept (if it is not the site the cache recorded, its files' keys are unknown)."""
-        return self.spare
-
-    def save(self, keys: dict[str, str], bodies: dict[str, str], body_keys: dict[str, str], spare_kept: bool = False) -> None:
-        """Record this build: input stamps, the key of every output file, the feed entry bodies, and the spare if one was kept."""
-        (self.folder / "bodies").mkdir(parents=True, exist_ok=True)
-        wanted = {f"{key}.html" for key in body_keys.values()}
-        for slug, key in body_keys.items():
-            target = self.folder / "bodies" / f"{key}.html"
-            if slug in bodies and not target.exists():
-                write_atomically(target, bodies[slug].encode("utf-8"))
-        for stale in (self.folder / "bodies").iterdir():
-            if stale.name not in wanted:
-                stale.unlink(missing_ok=True)
-        manifest = {
-            "format": FORMAT,
-            "inputs_key": self.inputs_key,
-            "out_inode": os.stat(self.out).st_ino,
-            "inputs": {path: (stamp.stat, stamp.hash) for path, stamp in sorted(self.inputs.items())},
-            "keys": dict(sorted(keys.items())),
-        }
-        write_atomically(self.folder / MANIFEST, marshal.dumps(manifest))
-        if spare_kept:  # the site this build replaced, with its keys if the last build made it; recorded after the manifest that it goes with
-            record = {"inode": os.lstat(self.spare).st_ino, "keys": self.previous.get("keys", {}) if self.output_intact() else {}}
-            write_atomically(self.folder / SPARE_RECORD, marshal.dumps(record))
-
-
-def folder_of(cache: Path, out: Path) -> Path:
-    """The part of the cache folder that belongs to the output folder out."""
-    return Path(os.path.abspath(cache)) / digest_of(os.path.abspath(out))[:16]
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write a file whole or not at all."""
-    partial = target.with_name(target.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, target)

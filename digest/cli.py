@@ -6,10 +6,8 @@ Exit codes: 0 success, 1 problems in the content, 2 wrong usage, 3 an internal e
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import json
 import os
 import sys
@@ -17,13 +15,13 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from digest import __version__, parallel, pipeline, write
+from digest import __version__, pipeline, render, scaffold, scans, serve, write
+from digest.cache import Cache
+from digest.content import parse_date
+from digest.files import Changed
 from digest.problems import Problems
-
-if TYPE_CHECKING:  # the commands' own modules are imported when the command runs: a no-op build needs none of them
-    from digest import scans, serve
+from digest.views import scan_view
 
 OK, PROBLEMS, USAGE, INTERNAL = 0, 1, 2, 3
 COMMANDS = ("build", "check", "new", "serve", "schema")
@@ -35,47 +33,62 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="build.py", description="Build the research digest site.")
     top.add_argument("--version", action="version", version=f"digest {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
-    build = commands.add_parser("build", help="build the site (the default command)",
-                                description="Build the site into the output folder.")
+    build = commands.add_parser("build", help="build the site (the default command)", description="Build the site into the output folder.")
     add_common(build)
-    check = commands.add_parser("check", help="validate everything and write nothing",
-                                description="Validate content, scans and templates; write nothing.")
+    check = commands.add_parser(
+        "check", help="validate everything and write nothing", description="Validate content, scans and templates; write nothing."
+    )
     add_common(check)
-    build.add_argument("--cache", type=Path, default=Path(".digest-cache"), metavar="DIR",
-                       help="where to keep what the last build read and wrote, so the next renders only what changed "
-                            "(default: .digest-cache)")
-    build.add_argument("--no-cache", dest="cache", action="store_const", const=None,
-                       help="build everything, neither reading nor updating the cache")
+    build.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(".digest-cache"),
+        metavar="DIR",
+        help="where to keep what the last build read and wrote, so the next renders only what changed (default: .digest-cache)",
+    )
+    build.add_argument("--no-cache", dest="cache", action="store_const", const=None, help="build everything, neither reading nor updating the cache")
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     new = commands.add_parser(
-        "new", help="start the next edition and shortlist the scans no edition covers",
+        "new",
+        help="start the next edition and shortlist the scans no edition covers",
         description="Create content/editions/<date>/index.md as a draft, cadence_weeks after the latest edition (drafts "
-                    "included), and list the scans no edition covers yet, most discussed first. Never replaces a file.")
+        "included), and list the scans no edition covers yet, most discussed first. Never replaces a file.",
+    )
     add_inputs(new)
-    new.add_argument("--date", type=iso_date, metavar="YYYY-MM-DD",
-                     help="the new edition's date (default: cadence_weeks after the latest; needed for the first edition)")
-    new.add_argument("--pick", type=count, default=0, metavar="N",
-                     help="also write a draft note for each of the N most discussed scans on the shortlist")
+    new.add_argument(
+        "--date",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="the new edition's date (default: cadence_weeks after the latest; needed for the first edition)",
+    )
+    new.add_argument(
+        "--pick", type=count, default=0, metavar="N", help="also write a draft note for each of the N most discussed scans on the shortlist"
+    )
     serve = commands.add_parser(
-        "serve", help="build, serve on 127.0.0.1 and rebuild on change",
+        "serve",
+        help="build, serve on 127.0.0.1 and rebuild on change",
         description="Build into a temporary folder (never the output folder), serve it on 127.0.0.1, rebuild whenever the "
-                    "content, scans or templates change, and reload open pages. A failed rebuild keeps the last good site "
-                    "and shows the problems on every page. Ctrl-C stops.")
+        "content, scans or templates change, and reload open pages. A failed rebuild keeps the last good site "
+        "and shows the problems on every page. Ctrl-C stops.",
+    )
     add_inputs(serve)
     serve.add_argument("--port", type=port, default=8000, metavar="N", help="the port to listen on (default: 8000; 0 picks a free one)")
-    serve.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
-                       help="show draft editions and pages, marked as drafts (default: shown)")
+    serve.add_argument(
+        "--drafts", action=argparse.BooleanOptionalAction, default=True, help="show draft editions and pages, marked as drafts (default: shown)"
+    )
     commands.add_parser("schema", help="print the JSON Schema of the scan format", description="Print the JSON Schema of the scan format.")
     return top
 
 
 def add_inputs(command: argparse.ArgumentParser) -> None:
     """Where the inputs are, for every command that reads them."""
-    command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
-                         help="editions, notes, pages and site.yaml (default: content)")
+    command.add_argument(
+        "--content", type=Path, default=Path("content"), metavar="DIR", help="editions, notes, pages and site.yaml (default: content)"
+    )
     command.add_argument("--scans", type=Path, default=Path("scans"), metavar="DIR", help="scan JSON files (default: scans)")
-    command.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
-                         help="Jinja templates and static files (default: templates)")
+    command.add_argument(
+        "--templates", type=Path, default=Path("templates"), metavar="DIR", help="Jinja templates and static files (default: templates)"
+    )
     command.add_argument("--debug", action="store_true", help="show a traceback on an internal error")
 
 
@@ -85,8 +98,14 @@ def add_common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--out", type=Path, default=Path("_site"), metavar="DIR", help="output folder, replaced whole (default: _site)")
     command.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url")
     command.add_argument("--drafts", action="store_true", help="include draft editions and pages")
-    command.add_argument("--jobs", "-j", type=count, default=parallel.workers(), metavar="N",
-                         help=f"processes that render the pages of large sites (default: one per core, {parallel.workers()} here)")
+    command.add_argument(
+        "--jobs",
+        "-j",
+        type=count,
+        default=render.workers(),
+        metavar="N",
+        help=f"processes that render the pages of large sites (default: one per core, {render.workers()} here)",
+    )
     loudness = command.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     loudness.add_argument("--verbose", "-v", action="store_true", help="print every file written")
@@ -94,8 +113,6 @@ def add_common(command: argparse.ArgumentParser) -> None:
 
 def iso_date(text: str) -> dt.date:
     """A YYYY-MM-DD argument."""
-    from digest.content import parse_date
-
     day = parse_date(text)
     if day is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD")
@@ -123,16 +140,8 @@ def options_from(args: argparse.Namespace) -> pipeline.Options:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command and return its exit code; run as the program (argv None), end the process right after it."""
-    if argv is None:
-        gc.disable()  # the process ends with the command: a collection would only walk objects about to be dropped (serve turns it back on)
-    code = command(list(sys.argv[1:] if argv is None else argv))
-    if argv is None:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError):  # e.g. a pipe closed by the reader; nothing more can be said
-                stream.flush()
-        os._exit(code)  # everything is written and closed: skip freeing a large site's objects one by one
-    return code
+    """Run a command (by default, the program's arguments) and return its exit code."""
+    return command(list(sys.argv[1:] if argv is None else argv))
 
 
 def command(arguments: list[str]) -> int:
@@ -151,6 +160,9 @@ def command(arguments: list[str]) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return OK
+    except Changed as error:
+        print(error, file=sys.stderr)
+        return PROBLEMS
     except Exception as error:
         if getattr(args, "debug", False):
             traceback.print_exc()
@@ -161,9 +173,7 @@ def command(arguments: list[str]) -> int:
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the command."""
     if args.command == "schema":
-        from digest.scans import json_schema
-
-        print(json.dumps(json_schema(), indent=2, sort_keys=True))
+        print(json.dumps(scans.json_schema(), indent=2, sort_keys=True))
         return OK
     if args.command == "check":
         return check(args)
@@ -183,8 +193,9 @@ def build(args: argparse.Namespace) -> int:
         return USAGE
     started = time.perf_counter()
     problems = Problems()
-    with pipeline.without_gc_pauses():
-        site = pipeline.update(options, problems)
+    with write.lock(options.out, waiting=lambda: print(f"Waiting for another build into {options.out}/ to finish", file=sys.stderr, flush=True)):
+        cache = Cache.of(options.cache, options.out, options.text(), options.inputs) if options.cache else None
+        site = pipeline.build(options, problems, cache)
     report(problems, args.quiet)
     if site is None:
         print(f"{len(problems.errors)} problem(s); nothing was written, {options.out} is as it was", file=sys.stderr)
@@ -195,14 +206,14 @@ def build(args: argparse.Namespace) -> int:
             print(f"Nothing changed since the last build: {options.out}/ is up to date ({seconds:.2f} s)")
         return OK
     if args.verbose:
-        for path in sorted([*site.files, *site.staged, *site.copies]):
+        for path in sorted([*site.rendered, *site.copied]):
             print(f"  wrote {options.out / path}")
-        for path in sorted(site.reused):
+        for path in sorted(site.kept):
             print(f"  kept {options.out / path}")
     if not args.quiet:
         lib = site.library
         counts = f"{len(lib.editions)} editions, {len(lib.papers)} papers, {len(site.pages)} pages"
-        kept = f" ({len(site.reused)} unchanged files kept)" if site.reused else ""
+        kept = f" ({len(site.kept)} unchanged files kept)" if site.kept else ""
         print(f"Built {counts} into {options.out}/ in {seconds:.2f} s{kept}")
     return OK
 
@@ -234,8 +245,6 @@ def report(problems: Problems, quiet: bool) -> None:
 
 def new_edition(args: argparse.Namespace) -> int:
     """Scaffold the next edition, then list the scans no edition covers."""
-    from digest import scaffold
-
     options = options_from(args)
     problems = Problems()
     library = pipeline.load(options, problems)
@@ -254,22 +263,21 @@ def new_edition(args: argparse.Namespace) -> int:
         return PROBLEMS
     print_shortlist(made.shortlist)
     notes = len(made.files) - 1
-    print(f"Created {made.folder}/ as a draft dated {day.isoformat()}: index.md and {notes} draft note(s); "
-          f"{len(made.shortlist)} uncovered scan(s) on the shortlist")
+    print(
+        f"Created {made.folder}/ as a draft dated {day.isoformat()}: index.md and {notes} draft note(s); "
+        f"{len(made.shortlist)} uncovered scan(s) on the shortlist"
+    )
     return OK
 
 
 def print_shortlist(shortlist: list[scans.ScanFile]) -> None:
     """The scans no edition covers, most discussed first: id, title, scan summary and discussion."""
-    from digest.scans import discussion
-    from digest.views import scan_view
-
     if not shortlist:
         print("Every scan is covered by an edition: add scan files to the scans folder to fill the shortlist.")
         return
     print("Scans no edition covers yet, most discussed first:")
     for number, scan in enumerate(shortlist[:SHORTLIST], start=1):
-        points, comments, engagement = discussion(scan.scan)
+        points, comments, engagement = scans.discussion(scan.scan)
         print(f"{number:3}. {scan.id}  {' '.join(scan.scan.paper.title.split())}")
         print(f"     {scan_view(scan.scan).summary} · HN {points} points, {comments} comments · engagement {engagement}")
     if len(shortlist) > SHORTLIST:
@@ -278,10 +286,7 @@ def print_shortlist(shortlist: list[scans.ScanFile]) -> None:
 
 def serve_site(args: argparse.Namespace) -> int:
     """Serve the site on 127.0.0.1, rebuilding on every change, until Ctrl-C."""
-    from digest import serve
-
     options = options_from(args)
-    gc.enable()  # a long-running process: the objects of each rebuild must be freed
     try:
         preview = serve.Preview(options, args.port)
     except OSError as error:
@@ -302,12 +307,14 @@ def report_attempt(attempt: serve.Attempt) -> None:
     changed = f" after changes to {', '.join(path.name for path in attempt.changed)}" if attempt.changed else ""
     if attempt.site is None:
         serving = "still serving the last good build" if attempt.ready else "nothing to serve until it builds"
-        print(f"Build failed{changed}: {len(attempt.problems.errors)} problem(s), shown on every page; {serving}",
-              file=sys.stderr, flush=True)
+        print(f"Build failed{changed}: {len(attempt.problems.errors)} problem(s), shown on every page; {serving}", file=sys.stderr, flush=True)
         return
-    if isinstance(attempt.site, pipeline.Unchanged):
+    if isinstance(attempt.site, pipeline.Unchanged) or not attempt.site.rendered:
         print(f"Nothing changed{changed}; serving the last build", flush=True)
         return
     lib = attempt.site.library
-    print(f"Built {len(lib.editions)} editions, {len(lib.papers)} papers, {len(attempt.site.pages)} pages{changed} "
-          f"in {attempt.seconds:.2f} s; {len(attempt.problems.warnings)} warning(s)", flush=True)
+    print(
+        f"Built {len(lib.editions)} editions, {len(lib.papers)} papers, {len(attempt.site.pages)} pages{changed} "
+        f"in {attempt.seconds:.2f} s; {len(attempt.problems.warnings)} warning(s)",
+        flush=True,
+    )

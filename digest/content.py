@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -14,9 +14,6 @@ from digest import files, frontmatter, validation
 from digest.markdown import Document
 from digest.problems import Problems
 from digest.settings import DEFAULT_MAX_MARKDOWN_BYTES
-
-if TYPE_CHECKING:
-    from digest.memo import Entries, Memo
 
 
 class FrontMatterModel(BaseModel):
@@ -64,7 +61,6 @@ class NoteMeta(FrontMatterModel):
         return [] if value is None else value
 
 
-
 class PageMeta(FrontMatterModel):
     """Front matter of a standalone page."""
 
@@ -82,6 +78,8 @@ class Note:
     meta: NoteMeta
     body: Document
     body_line: int
+    head_digest: str  # of the front matter as read: part of the site's structure
+    body_digest: str  # of the body as read: shown only where the note is
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -96,6 +94,7 @@ class Edition:
     intro: Document
     notes: list[Note]
     assets: list[Path]
+    digest: str  # of index.md as read
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -107,6 +106,7 @@ class Page:
     slug: str
     meta: PageMeta
     body: Document
+    digest: str  # of the file as read
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -116,38 +116,16 @@ class Content:
 
     editions: list[Edition]
     pages: list[Page]
+    static_root: Path  # content/static: its files are published as they are
     static: list[Path]
 
 
-def load_content(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES,
-                 memo: Memo | None = None) -> Content:
-    """Read every edition, note and page (unchanged ones recalled from the memo, if given); record every problem found."""
-    editions = [e for e in (load_edition(d, md, problems, max_bytes, memo) for d in edition_folders(folder, problems)) if e]
-    pages = [p for p in (load_page(path, md, problems, max_bytes, memo) for path in files.find(folder / "pages", ".md", problems)) if p]
-    static_root = folder / "static"
-    static = files.find(static_root, "", problems)
-    return Content(sorted(editions, key=lambda e: (e.date, e.slug)), pages, static)
-
-
-def preread(folder: Path, md: MarkdownIt, max_bytes: int) -> Entries:
-    """Every Markdown file under folder read and parsed, as memo entries known by path alone (for a build to recall).
-
-    Run by another process while the build validates the scans; a file with errors is left out, so
-    that the build reads it again and reports them in their place.
-    """
-    from digest.memo import Memo
-
-    memo = Memo(PREREAD, by_path_alone)
-    load_content(folder, md, Problems(), max_bytes, memo)
-    return memo.current
-
-
-PREREAD = "preread"  # the key of a memo made by preread
-
-
-def by_path_alone(path: str) -> str:
-    """No content hash: files read during this build are taken as they were read."""
-    return ""
+def load_content(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES) -> Content:
+    """Read every edition, note and page; record every problem found."""
+    editions = [e for e in (load_edition(d, md, problems, max_bytes) for d in edition_folders(folder, problems)) if e]
+    pages = [p for p in (load_page(path, md, problems, max_bytes) for path in files.find(folder / "pages", ".md", problems)) if p]
+    static = files.find(folder / "static", "", problems)
+    return Content(sorted(editions, key=lambda e: (e.date, e.slug)), pages, folder / "static", static)
 
 
 def edition_folders(folder: Path, problems: Problems) -> list[Path]:
@@ -176,15 +154,15 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-def load_edition(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: int, memo: Memo | None = None) -> Edition | None:
+def load_edition(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: int) -> Edition | None:
     """Read an edition's index.md and its notes."""
     index = folder / "index.md"
     if not index.is_file():
         problems.add(folder, "an edition folder needs an index.md with the edition's introduction")
         return None
-    found = read_front_matter(index, EditionMeta, problems, max_bytes, memo)
+    found = read_front_matter(index, EditionMeta, problems, max_bytes)
     inside = [p for p in files.find(folder, "", problems) if p != index]
-    notes = [n for n in (load_note(p, md, problems, max_bytes, memo) for p in inside if p.suffix == ".md") if n]
+    notes = [n for n in (load_note(p, md, problems, max_bytes) for p in inside if p.suffix == ".md") if n]
     if found is None:
         return None
     meta, parsed = found
@@ -193,13 +171,12 @@ def load_edition(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: in
     notes.sort(key=lambda n: (n.meta.order is None, n.meta.order or 0, n.path.name))
     intro = Document(md, parsed.body)
     assets = [p for p in inside if p.suffix != ".md"]
-    return Edition(index, folder.name, date, meta, intro, notes, assets, parsed.key_lines)
+    return Edition(index, folder.name, date, meta, intro, notes, assets, digest(parsed), parsed.key_lines)
 
 
-def load_note(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES,
-              memo: Memo | None = None) -> Note | None:
+def load_note(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES) -> Note | None:
     """Read one paper note."""
-    found = read_front_matter(path, NoteMeta, problems, max_bytes, memo)
+    found = read_front_matter(path, NoteMeta, problems, max_bytes)
     if found is None:
         return None
     meta, parsed = found
@@ -207,7 +184,8 @@ def load_note(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int = D
         problems.add(path, "a note needs `scan:` (a scan's paper id) or `paper:` with at least a `title:`", 1)
         return None
     slug = path.stem
-    return Note(path, slug, meta, note_body(md, slug, parsed.body), parsed.body_line, parsed.key_lines)
+    body = note_body(md, slug, parsed.body)
+    return Note(path, slug, meta, body, parsed.body_line, files.digest_of(parsed.head), files.digest_of(parsed.body), parsed.key_lines)
 
 
 def note_body(md: MarkdownIt, slug: str, text: str) -> Document:
@@ -215,31 +193,28 @@ def note_body(md: MarkdownIt, slug: str, text: str) -> Document:
     return Document(md, text, anchor_prefix=f"{slug}-", heading_shift=1)
 
 
-def load_page(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int, memo: Memo | None = None) -> Page | None:
+def load_page(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int) -> Page | None:
     """Read one standalone page."""
-    found = read_front_matter(path, PageMeta, problems, max_bytes, memo)
+    found = read_front_matter(path, PageMeta, problems, max_bytes)
     if found is None:
         return None
     meta, parsed = found
-    return Page(path, path.stem, meta, Document(md, parsed.body), parsed.key_lines)
+    return Page(path, path.stem, meta, Document(md, parsed.body), digest(parsed), parsed.key_lines)
 
 
-def read_front_matter(path: Path, model: type[M], problems: Problems, max_bytes: int, memo: Memo | None) -> tuple[M, frontmatter.FrontMatter] | None:
-    """A Markdown file's validated front matter and its body; recalled from the memo while the file is unchanged."""
-    if memo is not None:
-        recalled = memo.recall(path, problems)
-        if recalled is not None:
-            remembered = frontmatter.FrontMatter(*recalled)
-            return model.model_validate(remembered.data), remembered
-    start = len(problems.items)
+def digest(parsed: frontmatter.FrontMatter) -> str:
+    """The digest of a whole Markdown file as read: its front matter and its body."""
+    return files.digest_of(parsed.head, parsed.body)
+
+
+def read_front_matter(path: Path, model: type[M], problems: Problems, max_bytes: int) -> tuple[M, frontmatter.FrontMatter] | None:
+    """A Markdown file's validated front matter and its body."""
     parsed = read_markdown(path, problems, max_bytes)
     if parsed and model is NoteMeta and isinstance(parsed.data.get("scan"), (int, float)) and "scan" in parsed.scalars:
         parsed.data["scan"] = parsed.scalars["scan"]  # `scan: 2501.00010` is an id, not a number
     meta = validate(model, parsed, path, problems) if parsed else None
     if parsed is None or meta is None:
         return None
-    if memo is not None and not any(p.severity == "error" for p in problems.items[start:]):
-        memo.remember(path, (parsed.data, parsed.body, parsed.body_line, parsed.key_lines), problems.items[start:])
     return meta, parsed
 
 

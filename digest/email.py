@@ -1,35 +1,17 @@
-"""Each edition ready for a newsletter service: `email.html` (tables, inline styles) and `email.txt`."""
+"""Each edition as plain text for a newsletter service: `email.txt` (its `email.html` is a template, `email.html`)."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from digest.library import EditionEntry, NoteEntry
 from digest.plaintext import References, document_text, fill, underline
-from digest.render import Renderer
 from digest.views import PageContext, long_date
 
-FILES = ("email.html", "email.txt")
-
-
-def email_files(renderer: Renderer) -> dict[str, bytes]:
-    """`editions/<date>/email.html` and `email.txt` for every edition being built."""
-    files: dict[str, bytes] = {}
-    for edition in renderer.library.editions:
-        for path, job in email_jobs(renderer, edition):
-            files[path] = job()
-    return files
-
-
-def email_jobs(renderer: Renderer, edition: EditionEntry) -> list[tuple[str, Callable[[], bytes]]]:
-    """(path, a function that renders it) for an edition's `email.html` and `email.txt`."""
-    url = f"{edition.url}email.html"
-    return [
-        (url, lambda: renderer.page("email.html", url, absolute=True, bare=True, edition=edition).encode("utf-8")),
-        (f"{edition.url}email.txt", lambda: email_text(renderer, edition).encode("utf-8")),
-    ]
+if TYPE_CHECKING:
+    from digest.render import Renderer
 
 
 @dataclass(frozen=True)
@@ -68,7 +50,7 @@ def email_text(renderer: Renderer, edition: EditionEntry) -> str:
 
 def text_email(renderer: Renderer, edition: EditionEntry) -> TextEmail:
     """Every block of the text email, citing links in the order they are read."""
-    ctx = PageContext(renderer.library, f"{edition.url}email.txt", absolute=True)
+    ctx = renderer.context(f"{edition.url}email.txt", absolute=True)
     refs = References()
     settings = renderer.library.settings
     masthead = fill(f"{settings.title} · Edition {edition.number} · {long_date(edition.edition.date)}")
@@ -88,7 +70,7 @@ def text_note(renderer: Renderer, ctx: PageContext, note: NoteEntry, refs: Refer
     record = [c.title, ", ".join(c.authors), c.venue or "", str(c.year or "")]
     links = [f"{label} {refs.cite(href)}" for label, href in c.links]
     citation = fill(" · ".join(part for part in [*record, *links] if part))
-    body = document_text(note.note.body, lambda href: refs.cite(ctx.resolver(note.edition.url)(href)))
+    body = document_text(ctx.note_body(note), lambda href: refs.cite(ctx.resolver(note.edition.url)(href)))
     sv = renderer.scans.get(paper.id)
     scan = fill(f"Scan: {sv.summary}. The full scan {refs.cite(ctx.link(paper.url))}") if sv else ""
     return TextNote(underline(note.headline, "-"), citation, body, scan)

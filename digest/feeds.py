@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
 from digest.library import EditionEntry, Library
+
+if TYPE_CHECKING:
+    from digest.render import Renderer
 
 # Editions carry a date, not a time: in feeds each is published at midnight UTC of its date.
 PUBLICATION_TIME = dt.time(0, 0, tzinfo=dt.UTC)
@@ -31,16 +35,19 @@ def feed_editions(library: Library) -> list[EditionEntry]:
     return library.editions[-limit:] if limit else list(library.editions)
 
 
-def make_feeds(library: Library, bodies: dict[str, str]) -> dict[str, bytes]:
-    """`feed.xml` and `atom.xml`: the newest editions (see feed_editions), newest first, full HTML content."""
-    return {
-        "feed.xml": generator(library, bodies, "feed.xml").rss_str(pretty=True),
-        "atom.xml": generator(library, bodies, "atom.xml").atom_str(pretty=True),
-    }
+def rss(renderer: Renderer) -> bytes:
+    """`feed.xml`: RSS 2.0 of the newest editions (see feed_editions), newest first, full HTML content."""
+    return bytes(generator(renderer, "feed.xml").rss_str(pretty=True))
 
 
-def generator(library: Library, bodies: dict[str, str], self_name: str) -> FeedGenerator:
-    """A feedgen generator for one feed file; bodies maps edition slug to absolute-link HTML."""
+def atom(renderer: Renderer) -> bytes:
+    """`atom.xml`: the same as Atom."""
+    return bytes(generator(renderer, "atom.xml").atom_str(pretty=True))
+
+
+def generator(renderer: Renderer, self_name: str) -> FeedGenerator:
+    """A feedgen generator for one feed file, its entries' content rendered by renderer."""
+    library = renderer.library
     settings = library.settings
     fg = FeedGenerator()
     fg.id(settings.base_url)
@@ -55,7 +62,7 @@ def generator(library: Library, bodies: dict[str, str], self_name: str) -> FeedG
     fg.lastBuildDate(newest)
     fg.generator("digest")
     for edition in reversed(feed_editions(library)):
-        add_entry(fg, library, edition, bodies[edition.slug])
+        add_entry(fg, library, edition, renderer.edition_body(edition))
     return fg
 
 
@@ -71,8 +78,9 @@ def add_entry(fg: FeedGenerator, library: Library, edition: EditionEntry, body: 
     fe.summary(edition.summary or edition.title)
 
 
-def make_sitemap(library: Library, urls: list[str]) -> bytes:
+def sitemap(renderer: Renderer, urls: list[str]) -> bytes:
     """`sitemap.xml`: every page's absolute URL, with the edition date where there is one."""
+    library = renderer.library
     lastmod = {e.url: e.edition.date.isoformat() for e in library.editions}
     root = ET.Element("urlset", xmlns=SITEMAP_NS)
     for url in sorted(urls):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -10,11 +11,29 @@ from typing import Any
 
 from digest.problems import Problems
 
+
+def digest_of(*parts: str | bytes) -> str:
+    """A short hex hash of the parts, kept apart from each other: what the build read, as the cache keys it."""
+    chunks: list[bytes] = []
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        chunks += (len(data).to_bytes(8, "little"), data)
+    return hashlib.sha256(b"".join(chunks)).hexdigest()[:32]
+
+
+class Changed(Exception):
+    """An input file changed while the build was reading it: the build stops, and the next one reads it again."""
+
+    def __init__(self, path: Path) -> None:
+        """Name the file."""
+        super().__init__(f"{path}: changed while the site was being built; build again")
+        self.path = path
+
+
 # Characters that XML 1.0 forbids or that feed readers choke on: C0/C1 controls
 # (tab, newline and carriage return excepted), the noncharacters U+FFFE, U+FFFF, and lone
 # surrogates (JSON may spell them as \ud800 escapes; no UTF-8 file or feed can carry them).
-_UNSAFE = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF,
-                             *range(0xD800, 0xE000)]}
+_UNSAFE = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF, *range(0xD800, 0xE000)]}
 
 _UNSAFE_PATTERN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 

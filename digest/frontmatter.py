@@ -23,6 +23,7 @@ class FrontMatter:
     """A Markdown file split into its front matter and its body."""
 
     data: dict[str, Any]
+    head: str  # the front matter as written, between the fences
     body: str
     body_line: int  # the file line on which the body starts (1-based)
     key_lines: dict[str, int] = field(default_factory=dict)
@@ -48,8 +49,7 @@ def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
     """Parse a file's front matter with yaml's safe loader; record problems with file lines."""
     bad = files.first_unsafe(text)
     if bad is not None:
-        problems.warn(path, f"dropped control or non-character code points (the first is U+{ord(text[bad]):04X})",
-                      text[:bad].count("\n") + 1)
+        problems.warn(path, f"dropped control or non-character code points (the first is U+{ord(text[bad]):04X})", text[:bad].count("\n") + 1)
         text = files.clean_text(text)
     yaml_text, body, body_line = split(text)
     if yaml_text is None:
@@ -73,7 +73,7 @@ def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
     data = files.clean_json(data, dropped)  # YAML escapes such as "\b" make control characters too
     if dropped:
         problems.warn(path, "dropped control or non-character code points written as escapes in the front matter", 2)
-    return FrontMatter(data, body, body_line, key_lines(node), scalars(node))
+    return FrontMatter(data, yaml_text, body, body_line, key_lines(node), scalars(node))
 
 
 def _fast_load(yaml_text: str) -> tuple[yaml.Node | None, Any] | None:

@@ -9,7 +9,6 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from digest.content import Content, Edition, Note, Page
@@ -17,9 +16,6 @@ from digest.markdown import slugify
 from digest.problems import Problems, display_path
 from digest.scans import ScanFile, is_arxiv_id, is_doi, normalize_id
 from digest.settings import Settings
-
-if TYPE_CHECKING:
-    from digest.memo import Memo
 
 RESERVED = ("index.html", "editions/", "papers/", "tags/", "feed.xml", "atom.xml", "sitemap.xml", "404.html")
 MAX_SLUG = 60
@@ -73,7 +69,12 @@ class PaperEntry:
     citation: Citation
     scan: ScanFile | None
     notes: list[NoteEntry] = field(default_factory=list)
-    related: list[PaperEntry] = field(default_factory=list)
+    relations: Relations | None = field(default=None, repr=False)
+
+    @property
+    def related(self) -> list[PaperEntry]:
+        """The papers most related to this one, best first (see Relations)."""
+        return self.relations.of(self) if self.relations else []
 
     @property
     def url(self) -> str:
@@ -201,8 +202,7 @@ class Library:
         return self.editions[-1] if self.editions else None
 
 
-def build_library(settings: Settings, scans: dict[str, ScanFile], content: Content, drafts: bool, problems: Problems,
-                  memo: Memo | None = None) -> Library:
+def build_library(settings: Settings, scans: dict[str, ScanFile], content: Content, drafts: bool, problems: Problems) -> Library:
     """Resolve every cross-reference once; record missing scans and URL collisions."""
     aliases = scan_aliases(scans)
     included = [e for e in content.editions if drafts or not e.meta.draft]
@@ -214,10 +214,9 @@ def build_library(settings: Settings, scans: dict[str, ScanFile], content: Conte
             paper = resolve_paper(note, aliases, papers, problems)
             if paper is not None:
                 place_note(note, entry, paper, tags)
-    if memo is None:
-        relate_all(list(papers.values()))
-    else:
-        relate_remembered(list(papers.values()), memo)
+    relations = Relations(list(papers.values()))
+    for paper in papers.values():
+        paper.relations = relations
     covered = {scan.id for scan in (covered_scan(n, aliases) for e in content.editions for n in e.notes) if scan}
     library = Library(
         settings,
@@ -343,29 +342,61 @@ def tag_slug(name: str) -> str:
     return readable if 0 < len(readable) <= MAX_SLUG else safe_slug(name.strip())
 
 
-def relate_all(papers: list[PaperEntry], limit: int = 4) -> None:
-    """Set every paper's related papers: the same ranking as related_papers, computed on bitsets.
+class Relations:
+    """Each paper's related papers: the same ranking as related_papers, computed on bitsets for a page that shows them.
 
     Papers are numbered by (id, position), so a lower bit is a paper that wins a tie. Every tag and
     method has a mask: a Python int with one bit per paper that has it; so has the handful of papers
-    linked to a paper by a citation either way. For each paper the scores of all others are summed at
+    linked to a paper by a citation either way. For one paper the scores of all others are summed at
     once into bit planes (plane k holds bit k of every score) by adding masks with a ripple-carry
     adder: each shared tag weighs 2, each shared method 1, a citation 3. The best papers are then read
-    off the planes, highest score first, lowest bit first.
+    off the planes, highest score first, lowest bit first. The masks are made when first needed: a
+    build that renders few paper pages makes few rankings.
     """
-    order = sorted(range(len(papers)), key=lambda i: (papers[i].id, i))
-    ranked = [papers[i] for i in order]
-    slugs: dict[str, str] = {}  # many scans cite the same papers
-    tags = [{t.slug for t in p.tags} for p in ranked]
-    meth = [methods(p) for p in ranked]
-    titles = [_slug(p.citation.title, slugs) for p in ranked]
-    cited = [set(p.scan.cited) if p.scan else set() for p in ranked]
-    by_tag = {slug: _bitset(members) for slug, members in _positions(tags).items()}
-    by_method = {method: _bitset(members) for method, members in _positions(meth).items()}
-    by_title = _positions([{title} for title in titles])
-    citing = _positions(cited)
-    everyone = (1 << len(ranked)) - 1
-    for a, paper in enumerate(ranked):
+
+    def __init__(self, papers: list[PaperEntry], limit: int = 4) -> None:
+        """Rank among papers, keeping the best limit."""
+        self.papers = papers
+        self.limit = limit
+
+    @functools.cached_property
+    def ranked(self) -> list[PaperEntry]:
+        """The papers by (id, position): bit b of a mask is ranked[b]."""
+        return [self.papers[i] for i in sorted(range(len(self.papers)), key=lambda i: (self.papers[i].id, i))]
+
+    @functools.cached_property
+    def bit(self) -> dict[int, int]:
+        """Each paper's bit, by id()."""
+        return {id(paper): b for b, paper in enumerate(self.ranked)}
+
+    @functools.cached_property
+    def keys(self) -> tuple[list[set[str]], list[set[str]], list[str], list[set[str]]]:
+        """Per ranked paper: its tags, its methods, its title slugified, and the titles it cites."""
+        slugs: dict[str, str] = {}  # many scans cite the same papers
+        ranked = self.ranked
+        return (
+            [{t.slug for t in p.tags} for p in ranked],
+            [methods(p) for p in ranked],
+            [_slug(p.citation.title, slugs) for p in ranked],
+            [set(p.scan.cited) if p.scan else set() for p in ranked],
+        )
+
+    @functools.cached_property
+    def masks(self) -> tuple[dict[str, int], dict[str, int], dict[str, list[int]], dict[str, list[int]]]:
+        """The masks of every tag and method, and the papers by title and by each title they cite."""
+        tags, meth, titles, cited = self.keys
+        return (
+            {slug: _bitset(members) for slug, members in _positions(tags).items()},
+            {method: _bitset(members) for method, members in _positions(meth).items()},
+            _positions([{title} for title in titles]),
+            _positions(cited),
+        )
+
+    def of(self, paper: PaperEntry) -> list[PaperEntry]:
+        """The paper's related papers, best first."""
+        tags, meth, titles, cited = self.keys
+        by_tag, by_method, by_title, citing = self.masks
+        a = self.bit[id(paper)]
         linked = _bitset([*citing.get(titles[a], ()), *(b for title in cited[a] for b in by_title.get(title, ()))])
         planes: list[int] = []
         for slug in tags[a]:
@@ -374,7 +405,8 @@ def relate_all(papers: list[PaperEntry], limit: int = 4) -> None:
             _add(planes, by_method[method], 0)
         _add(planes, linked, 0)
         _add(planes, linked, 1)
-        paper.related = [ranked[b] for b in _best(planes, everyone & ~(1 << a), limit)]
+        everyone = (1 << len(self.ranked)) - 1
+        return [self.ranked[b] for b in _best(planes, everyone & ~(1 << a), self.limit)]
 
 
 def _slug(title: str, slugs: dict[str, str]) -> str:
@@ -433,22 +465,7 @@ def _best(planes: list[int], universe: int, limit: int) -> list[int]:
     return found
 
 
-def relate_remembered(papers: list[PaperEntry], memo: Memo) -> None:
-    """relate_all, or the last build's result when every paper's id, title, tags, methods and citations are as they were."""
-    inputs = (f"{p.id}\0{p.citation.title}\0{sorted(t.slug for t in p.tags)}\0{sorted(methods(p))}\0{p.scan.cited if p.scan else ''}"
-              for p in papers)
-
-    def compute() -> list[list[int]]:
-        relate_all(papers)
-        position = {id(paper): index for index, paper in enumerate(papers)}
-        return [[position[id(other)] for other in paper.related] for paper in papers]
-
-    related = memo.value("related papers", inputs, compute)
-    for paper, indices in zip(papers, related, strict=True):
-        paper.related = [papers[i] for i in indices]
-
-
-def related_papers(paper: PaperEntry, papers: list[PaperEntry], limit: int = 4) -> list[PaperEntry]:  # the oracle relate_all is tested against
+def related_papers(paper: PaperEntry, papers: list[PaperEntry], limit: int = 4) -> list[PaperEntry]:  # the oracle Relations is tested against
     """Papers sharing tags or methods with this one, or citing it or cited by it; best first."""
     scored = [(relatedness(paper, other), other) for other in papers if other is not paper]
     ranked = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1].id))

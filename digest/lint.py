@@ -69,8 +69,7 @@ def house_style(note: Note, problems: Problems) -> None:
             found.setdefault(label, note.body_line + line)
     for label in (HAPPENED, INTERESTING):
         if label not in found:
-            problems.warn(note.path, f"no paragraph starts **{label}:** (house style: **{HAPPENED}:**, then **{INTERESTING}:**)",
-                          note.body_line)
+            problems.warn(note.path, f"no paragraph starts **{label}:** (house style: **{HAPPENED}:**, then **{INTERESTING}:**)", note.body_line)
     if len(found) == 2 and found[INTERESTING] < found[HAPPENED]:
         problems.warn(note.path, f"**{INTERESTING}:** comes before **{HAPPENED}:**; the house style has it after", found[INTERESTING])
 
@@ -79,8 +78,9 @@ def long_headline(note: Note, problems: Problems) -> None:
     """Warn about a headline over MAX_HEADLINE characters."""
     length = len(note.meta.headline)
     if length > MAX_HEADLINE:
-        problems.warn(note.path, f"the headline is {length} characters; the house style keeps headlines to {MAX_HEADLINE}",
-                      note.key_lines.get("headline", 1))
+        problems.warn(
+            note.path, f"the headline is {length} characters; the house style keeps headlines to {MAX_HEADLINE}", note.key_lines.get("headline", 1)
+        )
 
 
 # ---------------------------------------------------------------- front matter
@@ -104,8 +104,7 @@ def repeated_coverage(paper: PaperEntry, problems: Problems) -> None:
     for entry in paper.notes[1:]:
         where = "earlier in this edition" if entry.edition is first.edition else f"in {first.edition.title} ({first.edition.slug})"
         key = "scan" if entry.note.meta.scan is not None else "paper"
-        problems.warn(entry.note.path, f"this paper is already covered {where}, by {first.note.path.name}",
-                      entry.note.key_lines.get(key, 1))
+        problems.warn(entry.note.path, f"this paper is already covered {where}, by {first.note.path.name}", entry.note.key_lines.get(key, 1))
 
 
 # ---------------------------------------------------------------- figures
@@ -119,8 +118,12 @@ def unchecked_figures(note: Note, scan: ScanFile, problems: Problems) -> None:
         if value in known or value in seen:
             continue
         seen.add(value)
-        problems.warn(note.path, f"the figure {figure} appears nowhere in the scan of {scan.id} "
-                      "(claims, evidence, justifications, key findings, red flags): check it against the paper", line)
+        problems.warn(
+            note.path,
+            f"the figure {figure} appears nowhere in the scan of {scan.id} "
+            "(claims, evidence, justifications, key findings, red flags): check it against the paper",
+            line,
+        )
 
 
 def note_figures(note: Note) -> Iterator[tuple[int, str, str]]:

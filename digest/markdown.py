@@ -122,17 +122,9 @@ class Document:
         self._tokens: list[Token] | None = None
         self._html: dict[Hashable, Markup] = {}
 
-    def __reduce__(self) -> tuple[type[Document], tuple[MarkdownIt, str, str, int]]:
-        """Pickled as its text and options, without what parsing and rendering left behind (see digest.snapshot)."""
-        return Document, (self._md, self._text, self.env["anchor_prefix"], self.env["heading_shift"])
-
     @property
     def tokens(self) -> list[Token]:
-        """The parsed tokens (parsed once, when first needed: in the process that renders the pages using them)."""
-        return self.parse()
-
-    def parse(self) -> list[Token]:
-        """The parsed tokens, parsed now if not yet (before forking workers, so that they share them)."""
+        """The parsed tokens (parsed once, when first needed)."""
         if self._tokens is None:
             self._tokens = self._md.parse(self._text, self.env)
         return self._tokens
@@ -165,10 +157,6 @@ class Document:
         paragraphs = self.paragraphs()
         return plain_text(paragraphs[0][1]) if paragraphs else ""
 
-    def text(self) -> str:
-        """All the document's text, without markup."""
-        return " ".join(plain_text(token) for token in self.tokens if token.type == "inline")
-
 
 def plain_text(inline: Token, cite: Callable[[str], str] | None = None) -> str:
     """The text of an inline token, without markup; with cite, each link and image is followed by cite(its URL)."""
@@ -199,6 +187,6 @@ def link_resolver(source_url: str, site_url: str, root: str | None) -> Callable[
         absolute = urljoin(source_url, href)
         if root is None or not absolute.startswith(site_url):
             return absolute
-        return root + absolute[len(site_url):] or "./"
+        return root + absolute[len(site_url) :] or "./"
 
     return resolve

@@ -1,92 +1,66 @@
-"""The Jinja environment, and every page of the site rendered as {output path: bytes}."""
+"""Rendering outputs: the Jinja environment, a renderer for one site, and rendering many outputs in several processes."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Collection, Iterator, Mapping
+import multiprocessing
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
-import jinja2.compiler
-import jinja2.nodes
 import jinja2.runtime
 
-from digest.library import EditionEntry, Library, PaperEntry, TagEntry, page_url
+from digest import files
+from digest.library import EditionEntry, Library, page_url
 from digest.problems import Problems
 from digest.views import PageContext, ScanView, bar_svg, humanize, long_date, plural, scan_view, short_authors, thousands
 
-ARCHIVE = "editions/index.html"  # the archive of editions, which shows every introduction
+if TYPE_CHECKING:
+    from digest.outputs import Output
+
+MIN_JOBS = 300  # outputs to render: below this, starting processes costs more than it saves
+CHUNK = 64  # outputs per task sent to a process: neighbours in the plan share work (an edition, its papers)
+SCAN_VIEWS = 256  # scan views a renderer keeps: the pages of one edition show the same few scans
 
 
-CODE = "digest-escape-1"  # names the code our compiler writes: compiled templates kept from other code are compiled again
+@dataclass(frozen=True)
+class Templates:
+    """Every template's source, read once: what each page is rendered with, and what the cache keys."""
+
+    folder: Path
+    sources: dict[str, str]  # template name to source
+
+    @classmethod
+    def read(cls, folder: Path, problems: Problems) -> Templates:
+        """Read every template under folder (its static files excepted)."""
+        sources = {}
+        for path in files.find(folder, "", problems):
+            name = path.relative_to(folder).as_posix()
+            if not name.startswith("static/"):
+                text = files.read_text(path, problems)
+                if text is not None:
+                    sources[name] = text
+        return cls(folder, sources)
+
+    @property
+    def digest(self) -> str:
+        """One digest of every template's name and source."""
+        return files.digest_of(*(part for name, text in sorted(self.sources.items()) for part in (name, text)))
+
+    def load(self, name: str) -> tuple[str, str, Callable[[], bool]] | None:
+        """A template's source, file name and up-to-date check, for jinja2.FunctionLoader."""
+        text = self.sources.get(name)
+        return None if text is None else (text, str(self.folder / name), lambda: True)
 
 
-def escape_html(value: Any) -> str:
-    """A value written into a page: its own HTML if it has some (Markup), else its text escaped exactly as markupsafe.escape does.
-
-    The result is a plain string: Jinja joins it into the page at once, so it need not be a Markup,
-    and making one (in Python, per value) cost more than the escaping itself.
-    """
-    text: str = value
-    if value.__class__ is not str:
-        html = getattr(value, "__html__", None)
-        if html is not None:
-            markup = html()
-            return markup if isinstance(markup, str) else str(markup)
-        text = str(value)
-    if "&" in text:  # each character looked for first: most values have none of them, and `in` costs less than a call
-        text = text.replace("&", "&amp;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if "'" in text:
-        text = text.replace("'", "&#39;")
-    if '"' in text:
-        text = text.replace('"', "&#34;")
-    return text
-
-
-class _Compiler(jinja2.compiler.CodeGenerator):
-    """Jinja's compiler, writing each `{{ value }}` of an autoescaped template through escape_html instead of markupsafe.escape.
-
-    It overrides the one method where Jinja writes that call (an internal one: should a Jinja release
-    rename it, templates fall back to markupsafe.escape, and test_properties.py says so).
-    """
-
-    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame, finalize: Any) -> None:
-        """Open the call that escapes one value written out (Jinja's own where autoescape can change at run time)."""
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
-            super()._output_child_pre(node, frame, finalize)
-            return
-        self.write("environment.escape_html(")
-        if finalize.src is not None:
-            self.write(finalize.src)
-
-
-class _Environment(jinja2.Environment):
-    """Jinja, compiling templates with _Compiler."""
-
-    code_generator_class = _Compiler
-    escape_html = staticmethod(escape_html)
-
-
-class TemplateCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept in a folder from one build to the next; one compiled by other code (another version) is compiled again."""
-
-    def get_source_checksum(self, source: str) -> str:
-        """The checksum of the source and of the code that compiles it."""
-        return super().get_source_checksum(f"{CODE}\n{source}")
-
-
-def environment(templates: Path, compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
-    """Jinja with autoescape on for every template, whatever its file name; compiled templates kept in compiled, if given."""
-    env = _Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        bytecode_cache=compiled,
+def environment(templates: Templates) -> jinja2.Environment:
+    """Jinja with autoescape on for every template, whatever its file name."""
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(templates.load),
         autoescape=True,
-        auto_reload=False,  # a build reads each template once: no need to look at its file again on every use
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -96,7 +70,7 @@ def environment(templates: Path, compiled: jinja2.BytecodeCache | None = None) -
     env.filters["humanize"] = humanize
     env.filters["thousands"] = thousands
     env.filters["short_authors"] = short_authors
-    env.filters["plural"] = plural  # `{{ n | plural("paper") }}`; a filter costs a template less than a call (plural(n, ...) works too)
+    env.filters["plural"] = plural  # `{{ n | plural("paper") }}`; plural(n, "paper") works too
     env.filters["link"] = link
     env.globals["plural"] = plural
     env.globals["bar_svg"] = bar_svg
@@ -111,142 +85,155 @@ def link(context: jinja2.runtime.Context, url: str) -> str:
     return ctx.link(url)
 
 
-def folder_cache(folder: Path) -> jinja2.BytecodeCache:
-    """Compiled templates kept in folder, from one build to the next."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return TemplateCache(str(folder))
-
-
-class CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates held in memory, by template and source checksum: what one process compiles, another can load."""
-
-    def __init__(self, codes: dict[str, bytes] | None = None) -> None:
-        """Start from the compiled templates in codes, if given (a template whose source changed since is compiled again)."""
-        self.codes = dict(codes or {})
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        """Fill the bucket from memory, if its template was compiled."""
-        code = self.codes.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        """Keep a newly compiled template."""
-        self.codes[bucket.key] = bucket.bytecode_to_string()
-
-
-def compile_templates(templates: Path) -> dict[str, bytes]:
-    """Every page template compiled, for CompiledTemplates (run while the build loads; one that fails is left to the page that uses it)."""
-    compiled = CompiledTemplates()
-    compile_all(environment(templates, compiled))
-    return compiled.codes
-
-
-def compile_all(env: jinja2.Environment) -> None:
-    """Compile (or load) every page template now; one that fails is reported by the page that uses it."""
-    for name in env.list_templates(extensions=("html", "txt")):
-        if not name.startswith("static/"):
-            with contextlib.suppress(jinja2.TemplateError, UnicodeDecodeError, OSError):
-                env.get_template(name)
-
-
 class Renderer:
-    """Renders the library's pages with one compiled set of templates."""
+    """Renders the outputs of one site with one set of templates."""
 
-    def __init__(self, library: Library, templates: Path, compiled: jinja2.BytecodeCache | None = None) -> None:
-        """Compile templates once (or load them from compiled); compute each paper's scan view once, when first needed."""
+    def __init__(self, library: Library, templates: Templates) -> None:
+        """Compile nothing yet: each template is compiled when first used."""
         self.library = library
         self.templates = templates
-        self.env = environment(templates, compiled)
+        self.env = environment(templates)
         self.scans = ScanViews(library)
+        self.read: set[int] = set()  # the notes whose text the output being rendered has shown (by id)
+        self.bodies: dict[str, str] = {}  # each edition's feed entry, by slug: both feeds show it
 
-    def prepare(self, paths: Collection[str]) -> None:
-        """Before forking workers to render paths, do once what each would do again: compile templates, parse shared text."""
-        compile_all(self.env)
-        if ARCHIVE in paths:  # it shows every introduction, and each edition page its own
-            for edition in self.library.editions:
-                edition.edition.intro.parse()
-        for paper in self.library.papers:
-            if len(paper.notes) > 1:  # rendered with its first edition's pages, and shown with the others'
-                for entry in paper.notes:
-                    entry.note.body.parse()
+    def render(self, output: Output) -> bytes:
+        """An output's bytes (jinja2.TemplateError or files.Changed if it cannot be made)."""
+        self.read.clear()
+        if output.copy is not None:
+            return output.copy.read_bytes()
+        if output.function is not None:
+            made = output.function(self, **output.values)
+            return made if isinstance(made, bytes) else made.encode("utf-8")
+        assert output.template is not None
+        return self.page(output.template, output.path, output.absolute, output.bare, **output.values).encode("utf-8")
+
+    def context(self, url: str, absolute: bool = False, bare: bool = False) -> PageContext:
+        """Where the page at url sits, how it links, and whose notes it has shown."""
+        return PageContext(self.library, url, absolute, bare, self.read)
 
     def page(self, template: str, url: str, absolute: bool = False, bare: bool = False, **values: Any) -> str:
         """Render one template for the page at url (see PageContext for absolute and bare)."""
-        ctx = PageContext(self.library, url, absolute, bare)
         return self.env.get_template(template).render(
-            site=self.library.settings, library=self.library, ctx=ctx, scans=self.scans, **values
+            site=self.library.settings, library=self.library, ctx=self.context(url, absolute, bare), scans=self.scans, **values
         )
 
     def edition_body(self, edition: EditionEntry) -> str:
         """An edition as feed content: intro and notes, every link absolute."""
-        return self.page("feed_entry.html", edition.url, absolute=True, edition=edition)
+        body = self.bodies.get(edition.slug)
+        if body is None:
+            body = self.bodies[edition.slug] = self.page("feed_entry.html", edition.url, absolute=True, edition=edition)
+        for note in edition.notes:
+            self.read.add(id(note.note))
+        return body
+
+    def showed_only_its_notes(self, output: Output) -> bool:
+        """Whether the output last rendered showed no note's text but those the plan lists for it."""
+        return self.read <= {id(note.note) for note in output.shows}
 
 
 class ScanViews(Mapping[str, ScanView]):
-    """Each paper's scan view by paper id, computed on first use (and so only where a page needs it)."""
+    """Each paper's scan view by paper id, made when a page shows it; the latest few are kept."""
 
     def __init__(self, library: Library) -> None:
-        """Know every paper's scan; compute nothing yet."""
-        self._scans = {p.id: p.scan for p in library.papers if p.scan}
-        self._views: dict[str, ScanView] = {}
+        """Know every paper's scan file; read none yet."""
+        self._files = {p.id: p.scan for p in library.papers if p.scan}
+        self._views: OrderedDict[str, ScanView] = OrderedDict()
 
     def __getitem__(self, paper_id: str) -> ScanView:
         """The scan view of a paper with a scan."""
-        view = self._views.get(paper_id)
+        view = self._views.pop(paper_id, None)
         if view is None:
-            view = self._views[paper_id] = scan_view(self._scans[paper_id].scan)
+            view = scan_view(self._files[paper_id].scan)
+            if len(self._views) >= SCAN_VIEWS:
+                self._views.popitem(last=False)
+        self._views[paper_id] = view
         return view
 
     def __iter__(self) -> Iterator[str]:
         """Paper ids."""
-        return iter(self._scans)
+        return iter(self._files)
 
     def __len__(self) -> int:
         """How many papers have a scan."""
-        return len(self._scans)
+        return len(self._files)
+
+    def __contains__(self, paper_id: object) -> bool:
+        """Whether the paper has a scan (without reading it)."""
+        return paper_id in self._files
 
 
-def render_pages(renderer: Renderer, problems: Problems) -> dict[str, str]:
-    """Every HTML page of the site as {path from the site root: HTML}."""
+class Sink(Protocol):
+    """Where rendered outputs are written (any process may write)."""
+
+    def write(self, relative: str, data: bytes) -> None:
+        """Write one output."""
+
+
+def workers() -> int:
+    """The processors this process may run on."""
     try:
-        return {path: job() for path, job in page_jobs(renderer)}
-    except jinja2.TemplateSyntaxError as error:
-        problems.add(Path(error.filename or renderer.templates), f"template error: {error.message}", error.lineno)
-    except jinja2.TemplateError as error:
-        problems.add(renderer.templates, f"template error: {error.message or error}")
-    return {}
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
-def page_jobs(r: Renderer) -> list[tuple[str, Callable[[], str]]]:
-    """(path, a function that renders it) for every page, in site order; nothing is rendered yet.
+Failure = tuple[str, str, int | None]  # (file or "", message, line): a problem that crosses processes
+Done = tuple[Failure | None, bool]  # an output's failure, if any, and whether it showed only its own notes
 
-    Rendering errors surface when a job runs: call them inside render_pages, or catch jinja2.TemplateError.
+
+def render_all(renderer: Renderer, outputs: Sequence[Output], sink: Sink | None, jobs: int, problems: Problems) -> list[bool]:
+    """Render outputs into the sink (or nowhere, to check them), in jobs processes if there are enough; problems recorded.
+
+    For each output: whether it showed no note's text but those it lists (if not, the cache never reuses it).
     """
-    lib = r.library
-
-    def job(template: str, url: str, absolute: bool = False, **values: Any) -> tuple[str, Callable[[], str]]:
-        return url, lambda: r.page(template, url, absolute, **values)
-
-    jobs = [
-        job("home.html", "index.html", edition=lib.latest, earlier=list(reversed(lib.editions[:-1]))),
-        job("archive.html", ARCHIVE, editions=list(reversed(lib.editions))),
-    ]
-    jobs += [job("edition.html", f"{edition.url}index.html", edition=edition) for edition in lib.editions]
-    jobs.append(job("papers.html", "papers/index.html", papers=lib.papers))
-    jobs += [(f"{paper.url}index.html", lambda paper=paper: paper_page(r, paper)) for paper in lib.papers]  # type: ignore[misc]
-    jobs.append(job("tags.html", "tags/index.html", tags=lib.tags))
-    jobs += [(f"{tag.url}index.html", lambda tag=tag: tag_page(r, tag)) for tag in lib.tags]  # type: ignore[misc]
-    jobs += [job("page.html", f"{page_url(page)}index.html", page=page) for page in lib.pages]
-    jobs.append(job("404.html", "404.html", absolute=True))
-    return jobs
+    if jobs > 1 and len(outputs) >= MIN_JOBS and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(jobs, _start, (renderer, outputs, sink)) as pool:
+            done = [result for part in pool.imap(_render_range, chunks(len(outputs)), chunksize=1) for result in part]
+    else:
+        done = render_range(renderer, outputs, sink, range(len(outputs)))
+    for failure, _ in done:
+        if failure is not None:
+            path, message, line = failure
+            problems.add(Path(path) if path else renderer.templates.folder, message, line)
+            break  # the first error only, as a build that stops at it would report
+    return [own for _, own in done]
 
 
-def paper_page(r: Renderer, paper: PaperEntry) -> str:
-    """A paper's page: the editorial notes, the full scan, editions and related papers."""
-    return r.page("paper.html", f"{paper.url}index.html", paper=paper, scan=r.scans.get(paper.id))
+def chunks(count: int) -> list[range]:
+    """The outputs numbered 0 to count, cut into tasks of CHUNK neighbours."""
+    return [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
 
 
-def tag_page(r: Renderer, tag: TagEntry) -> str:
-    """A tag's page: the papers carrying it."""
-    return r.page("tag.html", f"{tag.url}index.html", tag=tag)
+def render_range(renderer: Renderer, outputs: Sequence[Output], sink: Sink | None, indices: range) -> list[Done]:
+    """Render some outputs into the sink; a failure stops the range (a Failure, unlike an exception, crosses processes)."""
+    done: list[Done] = []
+    for index in indices:
+        output = outputs[index]
+        try:
+            data = renderer.render(output)
+        except jinja2.TemplateSyntaxError as error:
+            return [*done, ((error.filename or "", f"template error: {error.message}", error.lineno), False)]
+        except jinja2.TemplateError as error:
+            return [*done, (("", f"template error: {error.message or error}", None), False)]
+        except files.Changed as error:
+            return [*done, ((str(error.path), "changed while the site was being built; build again", None), False)]
+        if sink is not None:
+            sink.write(output.path, data)
+        done.append((None, renderer.showed_only_its_notes(output)))
+    return done
+
+
+_work: tuple[Renderer, Sequence[Output], Sink | None] | None = None  # what a forked process renders, from the pool's initializer
+
+
+def _start(renderer: Renderer, outputs: Sequence[Output], sink: Sink | None) -> None:
+    """Begin a rendering process: keep its work (inherited through the fork, not sent)."""
+    global _work
+    _work = (renderer, outputs, sink)
+
+
+def _render_range(indices: range) -> list[Done]:
+    """Render a range of the outputs, in a pool's process."""
+    assert _work is not None
+    return render_range(*_work, indices)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
@@ -16,9 +16,6 @@ from digest import files, validation
 from digest.files import clean_json
 from digest.markdown import slugify
 from digest.problems import Problems
-
-if TYPE_CHECKING:
-    from digest.memo import Memo
 
 Text = str  # every string of a scan is cleaned before validation when its bytes may need it (see validate_scan)
 OptionalText = Annotated[Text, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]})]  # `null` reads as the default
@@ -39,8 +36,9 @@ class ScanModel(BaseModel):
 @functools.cache
 def null_defaults(model: type[BaseModel]) -> frozenset[str]:
     """The optional fields of a model whose default is not None: there, `null` means the default."""
-    return frozenset(name for name, info in model.model_fields.items()
-                     if not info.is_required() and info.get_default(call_default_factory=True) is not None)
+    return frozenset(
+        name for name, info in model.model_fields.items() if not info.is_required() and info.get_default(call_default_factory=True) is not None
+    )
 
 
 def without_default_nulls(annotation: Any, value: Any) -> Any:
@@ -49,8 +47,11 @@ def without_default_nulls(annotation: Any, value: Any) -> Any:
         if not isinstance(value, dict):
             return value
         fields, defaults = annotation.model_fields, null_defaults(annotation)
-        return {key: without_default_nulls(fields[key].annotation, item) if key in fields else item
-                for key, item in value.items() if not (item is None and key in defaults)}
+        return {
+            key: without_default_nulls(fields[key].annotation, item) if key in fields else item
+            for key, item in value.items()
+            if not (item is None and key in defaults)
+        }
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is list and isinstance(value, list):
         return [without_default_nulls(args[0], item) for item in value]
@@ -233,11 +234,11 @@ def normalize_id(raw: str) -> str:
     lowered = value.lower()
     for prefix in ("https://arxiv.org/abs/", "http://arxiv.org/abs/", "arxiv:"):
         if lowered.startswith(prefix):
-            value = value[len(prefix):]
+            value = value[len(prefix) :]
             lowered = value.lower()
     for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
         if lowered.startswith(prefix):
-            value = value[len(prefix):]
+            value = value[len(prefix) :]
             lowered = value.lower()
     unversioned = re.sub(r"v\d+$", "", value)
     if _ARXIV_NEW.match(unversioned) or _ARXIV_OLD.match(unversioned):
@@ -268,61 +269,43 @@ def paper_id(scan: Scan, path: Path) -> str:
 
 @dataclass(frozen=True, eq=False)
 class ScanFile:
-    """A valid scan file: what the library needs of it, and the whole scan, read again when first needed if it was not kept.
+    """A valid scan file: what the library needs of it, and the digest of the bytes that were validated.
 
-    A build validates every scan and keeps it. A cached rebuild takes an unchanged scan's summary
-    from the memo of the last build (see digest.memo) and validates the file only if a page it
-    renders shows the scan.
+    The whole scan is not kept (ten thousand of them would fill memory and slow every collection of
+    garbage): a page that shows it reads the file again, and it must still hold those bytes.
     """
 
     id: str
     path: Path
+    digest: str
     version: int
     paper: PaperInfo
     methodology_tags: list[str]
     cited: list[str]  # the titles of the papers it cites, slugified (how papers are matched)
-    kept: Scan | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, scan: Scan, path: Path) -> ScanFile:
-        """A scan file holding its validated scan."""
+    def of(cls, scan: Scan, path: Path, digest: str) -> ScanFile:
+        """What the library keeps of a validated scan."""
         cited = list(dict.fromkeys(slugify(c.title) for c in scan.cited_papers))
-        return cls(paper_id(scan, path), path, scan.scan_version, scan.paper, list(scan.methodology_tags), cited, scan)
+        return cls(paper_id(scan, path), path, digest, scan.scan_version, scan.paper, list(scan.methodology_tags), cited)
 
-    @functools.cached_property
+    @property
     def scan(self) -> Scan:
-        """The whole validated scan."""
-        if self.kept is not None:
-            return self.kept
-        data = self.path.read_bytes()
+        """The whole validated scan, read again from its file (files.Changed if its bytes are not those validated)."""
+        try:
+            data = self.path.read_bytes()
+        except OSError as error:
+            raise files.Changed(self.path) from error
+        if files.digest_of(data) != self.digest:
+            raise files.Changed(self.path)
         return validate_scan(data, [])
 
-    def __reduce__(self) -> tuple[type[ScanFile], tuple[Any, ...]]:
-        """Pickled without the validated scan (see digest.snapshot): a whole scan is many times the size of what the library needs."""
-        return ScanFile, (self.id, self.path, self.version, self.paper, self.methodology_tags, self.cited)
 
-    def summary(self) -> tuple[Any, ...]:
-        """What the memo keeps of a scan file, as plain data (fast to store and read back)."""
-        return self.id, self.version, self.paper.model_dump(), self.methodology_tags, self.cited
-
-    @classmethod
-    def recalled(cls, path: Path, summary: tuple[Any, ...]) -> ScanFile:
-        """A scan file from its memo summary; the scan itself is read again when first needed."""
-        scan_id, version, paper, methods, cited = summary
-        return cls(scan_id, path, version, PaperInfo.model_validate(paper), methods, cited)
-
-
-def load_scans(folder: Path, problems: Problems, max_bytes: int, memo: Memo | None = None) -> dict[str, ScanFile]:
-    """Validate every scan under folder (or recall it from the memo); for each paper keep the highest scan_version."""
+def load_scans(folder: Path, problems: Problems, max_bytes: int) -> dict[str, ScanFile]:
+    """Validate every scan under folder; for each paper keep the highest scan_version."""
     chosen: dict[str, ScanFile] = {}
     for path in files.find(folder, ".json", problems):
-        summary = memo.recall(path, problems) if memo else None
-        loaded = ScanFile.recalled(path, summary) if summary is not None else None
-        if loaded is None:
-            start = len(problems.items)
-            loaded = load_scan(path, problems, max_bytes)
-            if memo and loaded:
-                memo.remember(path, loaded.summary(), problems.items[start:])
+        loaded = load_scan(path, problems, max_bytes)
         if loaded is not None:
             chosen[loaded.id] = newer(chosen.get(loaded.id), loaded, problems)
     return dict(sorted(chosen.items()))
@@ -357,7 +340,7 @@ def load_scan(path: Path, problems: Problems, max_bytes: int) -> ScanFile | None
         return None
     if dropped:
         problems.warn(path, f"dropped {sum(dropped):,} control or non-character code points (e.g. U+0000, U+FFFE) from its text")
-    return ScanFile.of(scan, path)
+    return ScanFile.of(scan, path, files.digest_of(data))
 
 
 def validate_scan(data: bytes, dropped: list[int]) -> Scan:
@@ -381,8 +364,10 @@ def validate_scan(data: bytes, dropped: list[int]) -> Scan:
 
 # Bytes that may spell a character clean_text drops: raw C0 and C1 controls, U+FFFE and U+FFFF,
 # surrogates, and the JSON escapes \b, \f and \uXXXX for any of them. Scans without any are clean as they are.
-_MAYBE_UNSAFE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]|\xed[\xa0-\xbf]"
-                           rb"|\\[bf]|\\u00[0-9a-fA-F]{2}|\\u[dD][89a-fA-F]|\\u[fF]{3}[eEfF]")
+_MAYBE_UNSAFE = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]|\xed[\xa0-\xbf]"
+    rb"|\\[bf]|\\u00[0-9a-fA-F]{2}|\\u[dD][89a-fA-F]|\\u[fF]{3}[eEfF]"
+)
 _FIRST_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xC2, 0xED, 0xEF, ord("\\")])
 
 
@@ -417,4 +402,3 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Paper scan"
     return schema
-

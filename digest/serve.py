@@ -7,7 +7,6 @@ added to HTML responses as they are served.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import html
 import io
 import shutil
@@ -27,7 +26,11 @@ from urllib.parse import urlsplit
 import watchfiles
 
 from digest import pipeline
-from digest.problems import Problems
+from digest.cache import Cache
+from digest.content import load_note
+from digest.library import Library
+from digest.markdown import new_parser
+from digest.problems import Problem, Problems, display_path
 
 HOST = "127.0.0.1"
 VERSION_PATH = "/__digest__/version"
@@ -42,8 +45,10 @@ RELOAD_SCRIPT = """<script>
 })();
 </script>
 """
-OVERLAY_STYLE = ("position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;z-index:2147483647;margin:0;"
-                 "padding:1em 1.5em;background:#fff4f4;color:#5c0000;border-top:4px solid #c00;font:14px/1.45 monospace;")
+OVERLAY_STYLE = (
+    "position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;z-index:2147483647;margin:0;"
+    "padding:1em 1.5em;background:#fff4f4;color:#5c0000;border-top:4px solid #c00;font:14px/1.45 monospace;"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,8 +137,10 @@ def overlay(status: Status) -> str:
         return ""
     items = "\n".join(html.escape(problem) for problem in status.problems)
     state = "this is the last good build" if status.ready else "there is no good build to show yet"
-    return (f'<div id="digest-problems" role="alert" style="{OVERLAY_STYLE}"><strong>The site did not build; {state}. '
-            f'Fix these and save: the page reloads by itself.</strong><pre style="white-space:pre-wrap;margin:0.5em 0 0;">{items}</pre></div>\n')
+    return (
+        f'<div id="digest-problems" role="alert" style="{OVERLAY_STYLE}"><strong>The site did not build; {state}. '
+        f'Fix these and save: the page reloads by itself.</strong><pre style="white-space:pre-wrap;margin:0.5em 0 0;">{items}</pre></div>\n'
+    )
 
 
 class Preview:
@@ -143,7 +150,10 @@ class Preview:
         """Listen on the port (OSError if it is taken), then make the temporary folder."""
         self.server = DevServer((HOST, port), self._handler)
         self.folder = Path(tempfile.mkdtemp(prefix="digest-serve-"))
-        self.options = dataclasses.replace(options, out=self.folder / "site", base_url=self.url, cache=self.folder / "cache")
+        self.options = dataclasses.replace(options, out=self.folder / "site", base_url=self.url, cache=None, in_place=True)
+        self.cache = Cache(None, self.options.out, self.options.text())  # kept in memory: every rebuild renders only what changed
+        self.library: Library | None = None  # the last site loaded, kept while only the text of notes changes
+        self.warnings: list[Problem] = []  # what loading it reported
         self.thread = threading.Thread(target=self.server.serve_forever, name="digest-serve", daemon=True)
 
     @property
@@ -172,13 +182,15 @@ class Preview:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def rebuild(self, changed: list[Path] | None = None) -> Attempt:
-        """Build into the temporary folder (with a cache there: after the first build, only what changed); on failure keep the last good site."""
+        """Build into the temporary folder, rendering only what changed; on failure keep serving the last good site."""
         started = time.perf_counter()
         problems = Problems()
         site: pipeline.Site | pipeline.Unchanged | None
         try:
-            with pipeline.without_gc_pauses():
-                site = pipeline.update(self.options, problems)
+            library = self.kept_library(changed or [], problems)
+            site = pipeline.build(self.options, problems, self.cache, library=library)
+            if isinstance(site, pipeline.Site):
+                self.library, self.warnings = site.library, problems.warnings
         except Exception as error:  # a broken template or a bug: keep serving the last good site
             problems.add(self.options.templates, f"internal error: {error!r}")
             site = None
@@ -186,6 +198,32 @@ class Preview:
         errors = () if site is not None else tuple(str(problem) for problem in problems.errors)
         self.server.status = status = Status(last.generation + 1, errors, last.ready or site is not None)
         return Attempt(site, problems, time.perf_counter() - started, changed or [], status.ready)
+
+    def kept_library(self, changed: list[Path], problems: Problems) -> Library | None:
+        """The last library, if the changes leave it as it was but for the text of notes (then put in); else None, to load again.
+
+        The warnings loading it gave are reported again, a changed note's replaced by its own.
+        """
+        if self.library is None or not changed:
+            return None
+        library = self.library
+        notes = {note.path.resolve(): note for edition in library.content.editions for note in edition.notes}
+        templates = self.options.templates.resolve()
+        edited = [path.resolve() for path in changed if not path.resolve().is_relative_to(templates)]  # templates are not in it
+        if any(path not in notes for path in edited):
+            return None
+        found = Problems(problems.root)
+        md = new_parser(library.settings.allow_html)
+        fresh = [load_note(notes[path].path, md, found, library.settings.max_markdown_bytes) for path in edited]
+        if found.errors or any(new is None or new.head_digest != notes[path].head_digest for path, new in zip(edited, fresh, strict=True)):
+            return None
+        for path, new in zip(edited, fresh, strict=True):
+            assert new is not None
+            old = notes[path]
+            old.body, old.body_digest, old.body_line, old.key_lines = new.body, new.body_digest, new.body_line, new.key_lines
+        shown = {display_path(notes[path].path, problems.root) for path in edited}
+        problems.items += [warning for warning in self.warnings if warning.path not in shown] + found.items
+        return library
 
     def watch(self, report: Callable[[Attempt], None]) -> None:
         """Rebuild after every change to the content, scans or templates, until Ctrl-C or SIGTERM."""
@@ -195,7 +233,6 @@ class Preview:
         try:
             for changes in watchfiles.watch(*folders, debounce=300, stop_event=stop):
                 report(self.rebuild(changed_files(changes)))
-                gc.collect()  # the last build's site, while the editor reads the new one (not during a build: it only pauses it)
         except KeyboardInterrupt:
             pass
         finally:

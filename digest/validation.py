@@ -32,8 +32,9 @@ def describe(error: dict[str, object]) -> str:
 
 def _json_name(python_type: str) -> str:
     """The JSON or YAML word for a Python type name."""
-    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean",
-            "list": "list", "dict": "mapping", "NoneType": "null"}.get(python_type, python_type)
+    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "list", "dict": "mapping", "NoneType": "null"}.get(
+        python_type, python_type
+    )
 
 
 def report_json(path: Path, error: ValidationError, problems: Problems, prefix: tuple[int | str, ...] = ()) -> None:

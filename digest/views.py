@@ -152,11 +152,6 @@ class GroupView:
         return [check_view(name, item) for name, item in self.group.items()]
 
     @property
-    def percent(self) -> int:
-        """Checks met as a whole percentage of checks that apply."""
-        return round(100 * self.tally.met / self.tally.applicable) if self.tally.applicable else 0
-
-    @property
     def bar(self) -> Markup:
         """Checks met of checks that apply, as a small inline SVG bar."""
         return bar_svg(self.tally.met, self.tally.applicable)
@@ -207,9 +202,17 @@ def scan_view(scan: Scan) -> ScanView:
     """Everything the templates show of a scan, computed once (each group's checks when first shown)."""
     groups = [GroupView(section, humanize(name), tally(items), items) for section, name, items in checklist_groups(scan)]
     return ScanView(
-        scan, humanize(scan.paper_type), sum((group.tally for group in groups), Tally(0, 0)), list(scan.claims), support_counts(scan),
-        list(scan.red_flags), artifact(scan, "code_released"), artifact(scan, "data_released"), scan.hn_data,
-        scan.scan_version, groups,
+        scan,
+        humanize(scan.paper_type),
+        sum((group.tally for group in groups), Tally(0, 0)),
+        list(scan.claims),
+        support_counts(scan),
+        list(scan.red_flags),
+        artifact(scan, "code_released"),
+        artifact(scan, "data_released"),
+        scan.hn_data,
+        scan.scan_version,
+        groups,
     )
 
 
@@ -235,10 +238,11 @@ class Head:
 class PageContext:
     """Where a page sits in the site: how it links, and how it renders Markdown."""
 
-    def __init__(self, library: Library, url: str, absolute: bool = False, bare: bool = False) -> None:
+    def __init__(self, library: Library, url: str, absolute: bool = False, bare: bool = False, read: set[int] | None = None) -> None:
         """Url is the page's path from the site root; absolute links everything to base_url.
 
-        bare renders Markdown without class attributes or raw HTML, for email.
+        bare renders Markdown without class attributes or raw HTML, for email. Each note whose text
+        the page shows is added to read (by id), if given: the cache keys a page by the notes it shows.
         """
         self.library = library
         self.url = url
@@ -247,6 +251,7 @@ class PageContext:
         self.root = self.base_url if absolute else "../" * depth
         self.absolute = absolute
         self.bare = bare
+        self.read = read if read is not None else set()
 
     @property
     def canonical(self) -> str:
@@ -265,9 +270,14 @@ class PageContext:
         """A Markdown document written at source_url, with its links right for this page."""
         return document.html(self.resolver(source_url), self.bare, key=(source_url, None if self.absolute else self.root))
 
+    def note_body(self, note: NoteEntry) -> Document:
+        """A note's editorial text, as Markdown (noting that this page shows it)."""
+        self.read.add(id(note.note))
+        return note.note.body
+
     def note_html(self, note: NoteEntry) -> Markup:
         """A note's editorial text."""
-        return self.markdown(note.note.body, note.edition.url)
+        return self.markdown(self.note_body(note), note.edition.url)
 
     def intro_html(self, edition: EditionEntry) -> Markup:
         """An edition's introduction."""

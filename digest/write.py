@@ -1,50 +1,28 @@
-"""Writing the site: into a folder beside the output, then swapped in whole.
+"""Writing the site: into a folder beside the output, then swapped in whole; one build at a time.
 
-A build never writes into the output folder. It fills another folder and exchanges the two in one
-step (renameat2 RENAME_EXCHANGE), so a build killed at any moment leaves the old site or the new one.
-
-Without the cache that other folder is fresh, and the old site is deleted after the swap. With the
-cache the old site is kept as the *spare* (a folder in the cache, see digest.cache), and the next
-build updates the spare in place into the new site instead of filling a fresh folder: it keeps the
-spare's files that are already right, replaces the others (a new file beside each, renamed over it:
-the spare's files are hard links shared with the live site, so they are never written into) and
-deletes what the new site does not have. The work is then proportional to what changed in the last
-two builds, not to the size of the site.
+A build never writes into the output folder. It fills a fresh folder beside it (unchanged files
+hard-linked from the old site) and exchanges the two in one step (renameat2 RENAME_EXCHANGE), so a
+build killed at any moment leaves the old site or the new one. Only `serve` updates its own folder
+in place, one file at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
-import functools
+import fcntl
 import os
 import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
-
-from digest.parallel import Later
 
 MARKER = ".digest-site"
 MARKER_TEXT = "This folder is made by digest and replaced whole on every build.\n"
 RENAME_EXCHANGE = 2
-
-
-Listing = tuple[dict[str, int], set[str], list[str]]  # what survey finds: files (to inodes), folders, other entries
-
-
-@dataclass(frozen=True)
-class Spare:
-    """A previous site kept to be updated in place into the next one: its folder and the key of each of its files."""
-
-    folder: Path  # on the output's file system
-    keys: dict[str, str]  # the key of each file of the site in folder (files without one are always rewritten)
-    new_keys: dict[str, str]  # the key of each file of the site being written
-    survey: Later[Listing] | None = None  # the folder's survey, if one was started early (in another process)
-    inodes: dict[str, int] = field(default_factory=dict)  # the inodes of the files to reuse, where already looked at
 
 
 def unsafe_output(out: Path, inputs: list[Path]) -> str | None:
@@ -63,191 +41,169 @@ def unsafe_output(out: Path, inputs: list[Path]) -> str | None:
     return None
 
 
-class Staging:
-    """A fresh folder beside the output that pages are written into as soon as they are rendered."""
+@contextlib.contextmanager
+def lock(out: Path, waiting: Callable[[], object] = lambda: None) -> Iterator[None]:
+    """Hold the output folder's lock while building into it, calling waiting first if another build holds it.
 
-    def __init__(self, out: Path) -> None:
-        """Make the folder (after deleting what interrupted builds left beside out)."""
-        self.out = out.resolve()
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(self.out)
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
-        self.place = placer(self.folder)
-
-    def write(self, relative: str, data: bytes) -> None:
-        """Write one file of the new site (in any process: render workers write their own pages)."""
-        write_new(data, self.place(relative))
-
-    def discard(self) -> None:
-        """Delete the folder: the build failed."""
-        discard(self.folder)
-
-
-def write_site(out: Path, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, str] | None = None,
-               spare: Spare | None = None, keep: Path | None = None, staging: Staging | None = None) -> bool:
-    """Write the site into the spare (or, without one, a fresh folder beside out) and swap it in for the old site.
-
-    reused maps paths to unchanged files of the old site: they are hard-linked (copied where links fail).
-    A staging folder, if given, already holds other files of the site (not in files). The old site is then moved to keep,
-    if given and possible (True), or deleted (False).
+    The lock is a file beside the output, locked with flock: it goes with the process that holds it,
+    however that process ends. Holding it, the build clears what killed builds left beside the output.
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if staging is None:
-        remove_leftovers(out)
-    if spare is not None:
-        folder = spare.folder
-    else:
-        folder = staging.folder if staging is not None else Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    handle = os.open(out.parent / f".{out.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        if spare is not None:
-            update(spare, files, copies, reused or {})
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        remove_leftovers(out)
+        yield
+    finally:
+        os.close(handle)
+
+
+class Staging:
+    """A folder beside the output, filled with the new site and swapped in whole.
+
+    With a spare (a cached build), the folder is the site before the last one, kept in the cache:
+    cleared of everything the new site does not have, its files that are the same as the old site's
+    (hard links to them) are kept, and every other file is replaced. After the swap the old site is
+    kept there in turn. Creating and deleting ten thousand folders on every build is then spared.
+    """
+
+    def __init__(self, out: Path, paths: Collection[str] = (), spare: Path | None = None) -> None:
+        """Make the folder for a site of paths: the spare, tidied, if it is usable, or a fresh one."""
+        self.out = out.resolve()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.spare = spare
+        self.present: dict[str, int] = {}  # the files already in the folder, by path, with their inodes
+        if spare is not None and usable(spare, self.out.parent):
+            self.folder = spare
+            self.present = tidy(spare, {*paths, MARKER})
         else:
-            fresh(folder, files, copies, reused or {})
-        had_site = out.exists()
-        swap(folder, out)
-    except BaseException:
-        discard(folder)
-        raise
-    if had_site and keep is not None and park(folder, keep):
-        return True
-    discard(folder)
-    return False
+            if spare is not None:
+                discard(spare)
+            self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
+        self.place = placer(self.folder)
+
+    def target(self, relative: str) -> str:
+        """Where a file goes, with whatever the folder held there removed (it may be a link to the old site's file)."""
+        target = self.place(relative)
+        if relative in self.present:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+        return target
+
+    def write(self, relative: str, data: bytes) -> None:
+        """Write one file of the new site (in any process: rendering processes write their own)."""
+        with open(self.target(relative), "xb") as handle:
+            handle.write(data)
+
+    def keep(self, relative: str, live: str) -> None:
+        """Take an unchanged file from the old site: hard-linked (unless already there), or copied where links fail."""
+        if relative in self.present and self.present[relative] == os.stat(live).st_ino:
+            return
+        target = self.target(relative)
+        try:
+            os.link(live, target)
+        except OSError:
+            shutil.copyfile(live, target)
+
+    def copy(self, relative: str, source: Path) -> None:
+        """Publish a file as it is."""
+        shutil.copyfile(source, self.target(relative))
+
+    def publish(self, paths: Iterable[str]) -> None:
+        """Swap the new site in for the old one (paths: every file of it), then keep the old one as the spare, or delete it."""
+        self.write(MARKER, MARKER_TEXT.encode("utf-8"))
+        self.folder.chmod(0o755)
+        swap(self.folder, self.out)
+        if self.spare is not None and self.folder != self.spare:
+            with contextlib.suppress(OSError):
+                os.rename(self.folder, self.spare)
+        if self.folder != self.spare:
+            discard(self.folder)
+
+    def discard(self) -> None:
+        """Delete the folder if the build failed (a spare stays, to be tidied next time)."""
+        if self.folder != self.spare:
+            discard(self.folder)
 
 
-def fresh(root: Path, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, str]) -> None:
-    """Write every file of the site into the empty folder root."""
-    place = placer(root)
-    for relative, data in sorted(files.items()):
-        write_new(data, place(relative))
-    for relative, copied in sorted(copies.items()):
-        shutil.copyfile(copied, place(relative))
-    for relative, source in sorted(reused.items()):
-        link_or_copy(source, place(relative))
-    write_new(MARKER_TEXT.encode("utf-8"), str(root / MARKER))
-    root.chmod(0o755)
+def usable(spare: Path, parent: Path) -> bool:
+    """Whether spare is a real folder on the output's file system (a swap cannot cross file systems)."""
+    try:
+        found, there = os.lstat(spare), os.stat(parent)
+    except OSError:
+        return False
+    return stat.S_ISDIR(found.st_mode) and found.st_dev == there.st_dev
 
 
-def update(spare: Spare, files: dict[str, bytes], copies: dict[str, Path], reused: dict[str, str]) -> None:
-    """Turn the spare into the new site in place: keep the files that are already right, replace the rest, delete the extra."""
-    root = spare.folder
-    top = os.path.realpath(root)
-    present, folders, strays = spare.survey.result() if spare.survey else survey(top)
-    wanted = {*files, *copies, *reused, MARKER}
-    needed = parents(wanted)
-    prune(top, present, folders - needed, strays, wanted)
-    place = placer(root, folders & needed)
-
-    def same_key(relative: str) -> bool:
-        key = spare.new_keys.get(relative)
-        return key is not None and spare.keys.get(relative) == key and relative in present
-
-    # A matching key only spares work: a file is kept when it holds the new bytes, or is the live file to reuse.
-    for relative, data in sorted(files.items()):
-        if not (same_key(relative) and holds(place(relative), data)):
-            renew(place(relative), functools.partial(write_new, data))
-    for relative, source in sorted(reused.items()):
-        if not (same_key(relative) and present[relative] == (spare.inodes.get(source) or os.stat(source).st_ino)):
-            renew(place(relative), functools.partial(link_or_copy, source))
-    for relative, copied in sorted(copies.items()):
-        renew(place(relative), functools.partial(shutil.copyfile, copied))
-    renew(os.path.join(top, MARKER), functools.partial(write_new, MARKER_TEXT.encode("utf-8")))
-    root.chmod(0o755)
-
-
-def surveying(folder: Path) -> Later[Listing]:
-    """The survey of folder, taken in another process while the build goes on (listing 10,000 folders keeps a core busy)."""
-    return Later(functools.partial(survey, os.path.realpath(folder)))
-
-
-def survey(top: str) -> Listing:
-    """Under top: every regular file (relative path to inode), every folder, and every other entry (links and the like)."""
+def tidy(root: Path, paths: set[str]) -> dict[str, int]:
+    """Delete from root everything but regular files at paths and the folders that hold them; the inodes of the files left."""
+    folders = {"/".join(path.split("/")[:depth]) for path in paths for depth in range(1, path.count("/") + 1)}
     present: dict[str, int] = {}
-    folders: set[str] = set()
-    strays: list[str] = []
     pending = [""]
     while pending:
         folder = pending.pop()
-        with os.scandir(os.path.join(top, folder)) as entries:
+        with os.scandir(os.path.join(root, folder)) as entries:
             for entry in entries:
                 relative = f"{folder}/{entry.name}" if folder else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.add(relative)
+                if relative in folders and entry.is_dir(follow_symlinks=False):
                     pending.append(relative)
-                elif entry.is_file(follow_symlinks=False):
+                elif relative in paths and entry.is_file(follow_symlinks=False):
                     present[relative] = entry.inode()
                 else:
-                    strays.append(relative)
-    return present, folders, strays
+                    discard(Path(entry.path))
+    return present
 
 
-def parents(paths: set[str]) -> set[str]:
-    """Every folder that holds one of the relative paths, at any depth."""
-    found: set[str] = set()
-    for path in paths:
-        folder = path.rpartition("/")[0]
-        while folder and folder not in found:
-            found.add(folder)
-            folder = folder.rpartition("/")[0]
-    return found
+class InPlace:
+    """serve's own folder, updated file by file: each file is replaced whole, and the files the site no longer has go."""
 
+    def __init__(self, out: Path, previous: Iterable[str]) -> None:
+        """Update out, which holds the files named in previous."""
+        out.mkdir(parents=True, exist_ok=True)
+        self.out = out.resolve()
+        self.place = placer(self.out)
+        self.previous = set(previous)
 
-def prune(top: str, present: dict[str, int], gone: set[str], strays: list[str], wanted: set[str]) -> None:
-    """Delete from top the folders gone, the files not wanted (also from present) and every other entry."""
-    for folder in sorted(gone):
-        if folder.rpartition("/")[0] not in gone:
-            shutil.rmtree(os.path.join(top, folder))
-    for relative in [*(path for path in present if path not in wanted), *strays]:
-        present.pop(relative, None)
-        if relative.rpartition("/")[0] not in gone:
-            os.unlink(os.path.join(top, relative))
-
-
-def holds(path: str, data: bytes) -> bool:
-    """The file at path holds exactly data."""
-    try:
-        with open(path, "rb") as handle:
-            return os.fstat(handle.fileno()).st_size == len(data) and handle.read() == data
-    except OSError:
-        return False
-
-
-def renew(target: str, make: Callable[[str], object]) -> None:
-    """Make a new file beside target with make, then rename it over target: an existing file is never written into."""
-    partial = f"{target}.{secrets.token_hex(6)}.partial"
-    try:
-        make(partial)
+    def write(self, relative: str, data: bytes) -> None:
+        """Replace one file with data."""
+        target = self.place(relative)
+        partial = f"{target}.{secrets.token_hex(4)}.partial"
+        with open(partial, "xb") as handle:
+            handle.write(data)
         os.replace(partial, target)
-    except BaseException:
-        if os.path.lexists(partial):
-            os.unlink(partial)
-        raise
+
+    def keep(self, relative: str, live: str) -> None:
+        """An unchanged file is already in place."""
+
+    def copy(self, relative: str, source: Path) -> None:
+        """Replace one file with a copy of source."""
+        self.write(relative, source.read_bytes())
+
+    def publish(self, paths: Iterable[str]) -> None:
+        """Delete the files the site no longer has (paths: every file it has)."""
+        for gone in sorted(self.previous - set(paths)):
+            with contextlib.suppress(OSError):
+                os.unlink(self.place(gone))
+        self.write(MARKER, MARKER_TEXT.encode("utf-8"))
+
+    def discard(self) -> None:
+        """Nothing to undo: every file written is whole."""
 
 
-def write_new(data: bytes, path: str) -> None:
-    """Create the file at path (it must not exist yet) holding data."""
-    with open(path, "xb") as handle:
-        handle.write(data)
-
-
-def link_or_copy(source: str | Path, path: str) -> None:
-    """Hard-link source as path, or copy it where links fail."""
-    try:
-        os.link(source, path)
-    except OSError:
-        shutil.copyfile(source, path)
-
-
-def placer(root: Path, existing: set[str] | None = None) -> Callable[[str], str]:
-    """A function giving the path of a relative path under root, its folder made; existing names folders already there.
-
-    Root is a fresh folder or a surveyed spare, so it holds no links to follow.
-    """
+def placer(root: Path) -> Callable[[str], str]:
+    """A function giving the path of a relative path under root, its folder made."""
     top = os.path.realpath(root)
-    made = {top, *(os.path.join(top, folder) for folder in existing or ())}
+    made = {top}
 
     def place(relative: str) -> str:
-        target = inside(top, relative)
+        target = os.path.normpath(os.path.join(top, relative))
+        if not target.startswith(top + os.sep):
+            raise ValueError(f"output path {relative!r} lies outside the output folder")
         folder = os.path.dirname(target)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
@@ -257,18 +213,11 @@ def placer(root: Path, existing: set[str] | None = None) -> Callable[[str], str]
     return place
 
 
-def inside(top: str, relative: str) -> str:
-    """The path of relative under the real folder top, refusing anything that would land outside it or on it."""
-    target = os.path.normpath(os.path.join(top, relative))
-    if not target.startswith(top + os.sep):
-        raise ValueError(f"output path {relative!r} lies outside the output folder")
-    return target
-
-
 def swap(staging: Path, out: Path) -> None:
     """Put staging in out's place in one step; the old site ends up in staging."""
     if not out.exists():
         os.rename(staging, out)
+        staging.mkdir()
         return
     if exchange(staging, out):
         return
@@ -294,17 +243,6 @@ def exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def park(old: Path, spare: Path) -> bool:
-    """Move the old site to be the spare; False if it cannot go there (another file system)."""
-    if old == spare:
-        return True
-    try:
-        os.rename(old, spare)
-    except OSError:
-        return False
-    return True
-
-
 def discard(path: Path) -> None:
     """Delete a folder, or whatever else is at path, without following links."""
     try:
@@ -318,7 +256,7 @@ def discard(path: Path) -> None:
 
 
 def remove_leftovers(out: Path) -> None:
-    """Delete staging folders that an interrupted earlier build left beside out."""
+    """Delete the folders that killed builds left beside out (the caller holds out's lock)."""
     for prefix in (f".{out.name}.new-", f".{out.name}.old-"):
         for leftover in out.parent.glob(prefix + "*"):
             if leftover.is_dir() and not leftover.is_symlink():

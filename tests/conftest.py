@@ -43,3 +43,8 @@ def site(tmp_path: Path) -> Path:
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under folder, by relative path, with its bytes."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(site: Path) -> list[str]:
+    """What builds left beside the site's `_site` folder, but its lock file (which stays, as lock files do)."""
+    return sorted(p.name for p in site.iterdir() if p.name.startswith("._site.") and p.name != "._site.lock")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,19 +22,28 @@ def golden_options(out: Path) -> pipeline.Options:
     return pipeline.Options(FIXTURE / "content", FIXTURE / "scans", ROOT / "templates", out)
 
 
+def rendered(out: Path) -> dict[str, bytes] | str:
+    """Build the fixture site into out: every rendered file (not the copied ones) by path, or the problems."""
+    problems = Problems()
+    site = pipeline.build(golden_options(out), problems)
+    if not isinstance(site, pipeline.Site):
+        return "\n".join(str(p) for p in problems.errors)
+    return {path: (out / path).read_bytes() for path in sorted(site.rendered)}
+
+
 def main() -> int:
     """Build the fixture site and replace the golden folder with the result."""
-    problems = Problems()
-    site = pipeline.build(golden_options(GOLDEN), problems, write_output=False)
-    if site is None:
-        print("\n".join(str(p) for p in problems.errors), file=sys.stderr)
+    with tempfile.TemporaryDirectory() as folder:
+        files = rendered(Path(folder) / "site")
+    if isinstance(files, str):
+        print(files, file=sys.stderr)
         return 1
     shutil.rmtree(GOLDEN, ignore_errors=True)
-    for relative, data in sorted(site.files.items()):
+    for relative, data in files.items():
         target = GOLDEN / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    print(f"wrote {len(site.files)} files to {GOLDEN.relative_to(ROOT)}")
+    print(f"wrote {len(files)} files to {GOLDEN.relative_to(ROOT)}")
     return 0
 
 

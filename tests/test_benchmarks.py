@@ -22,7 +22,7 @@ def test_the_profile_of_a_cold_build_shows_the_pipeline(tmp_path: Path, capsys: 
     shutil.copytree(ROOT / "templates", site / "templates")
     run.profile(16, tmp_path)
     printed = capsys.readouterr().out
-    assert "digest/pipeline.py" in printed and "(render_site)" in printed and "(load)" in printed
+    assert "digest/pipeline.py" in printed and "(render_all)" in printed and "(load)" in printed
     assert (tmp_path / "prof-site" / "index.html").is_file()
 
 
@@ -33,10 +33,14 @@ def test_the_comparison_prints_medians_and_ratios_to_digest(capsys: pytest.Captu
     }
     run.print_comparison(runs)
     digest, pelican = (" ".join(line.split()) for line in capsys.readouterr().out.splitlines())
-    assert digest == ("digest median 3.00 s (digest / digest = 1.00) CPU 4.00 s user + 1.00 s system "
-                      "peak PSS 200 MB (digest / digest = 1.00) runs: 3.00, 2.00, 9.00")  # the median of each figure on its own
-    assert pelican == ("pelican median 40.00 s (digest / pelican = 0.07) CPU 39.00 s user + 1.00 s system "
-                       "peak PSS 50 MB (digest / pelican = 4.00) runs: 40.00, 30.00, 50.00")
+    assert digest == (
+        "digest median 3.00 s (digest / digest = 1.00) CPU 4.00 s user + 1.00 s system "
+        "peak PSS 200 MB (digest / digest = 1.00) runs: 3.00, 2.00, 9.00"
+    )  # the median of each figure on its own
+    assert pelican == (
+        "pelican median 40.00 s (digest / pelican = 0.07) CPU 39.00 s user + 1.00 s system "
+        "peak PSS 50 MB (digest / pelican = 4.00) runs: 40.00, 30.00, 50.00"
+    )
 
 
 def test_folders_set_aside_keep_their_inodes_until_the_trash_is_emptied(tmp_path: Path) -> None:

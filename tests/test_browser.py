@@ -227,8 +227,9 @@ def router(server: str, site: Site, problems: list[str]) -> Callable[[Any], None
 def test_every_page_passes_the_nu_html_checker(sites: dict[str, Site], vnu: list[str]) -> None:
     pages = [page for site in sites.values() for page in site.pages()]
     assert len(pages) > 30
-    done = subprocess.run([*vnu, "--errors-only", "--exit-zero-always", "--format", "json", *map(str, pages)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [*vnu, "--errors-only", "--exit-zero-always", "--format", "json", *map(str, pages)], capture_output=True, text=True, timeout=600
+    )
     report = json.loads(done.stderr or done.stdout)
     errors = [m for m in report["messages"] if m.get("type") != "info"]
     root = str(next(iter(sites.values())).out.parent) + "/"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import shutil
 import subprocess
@@ -14,11 +13,11 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from digest import parallel, pipeline
+from digest import pipeline, render
 from digest.problems import Problems
 
-from conftest import FIXTURE, ROOT, run_cli, tree
-from regenerate_golden import GOLDEN, golden_options
+from conftest import FIXTURE, ROOT, leftovers, run_cli, tree
+from regenerate_golden import GOLDEN, rendered
 
 BASE = "https://fixture.example.org/digest/"
 
@@ -36,10 +35,9 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 def test_output_matches_golden_files(tmp_path: Path) -> None:
-    problems = Problems()
-    built = pipeline.build(golden_options(tmp_path / "out"), problems, write_output=False)
-    assert built is not None, problems.errors
-    assert {k: v.decode() for k, v in built.files.items()} == {k: v.decode() for k, v in tree(GOLDEN).items()}, (
+    built = rendered(tmp_path / "out")
+    assert isinstance(built, dict), built
+    assert {k: v.decode() for k, v in built.items()} == {k: v.decode() for k, v in tree(GOLDEN).items()}, (
         "output differs from tests/fixtures/golden: if the change is intended, run `python tests/regenerate_golden.py`"
     )
 
@@ -47,9 +45,19 @@ def test_output_matches_golden_files(tmp_path: Path) -> None:
 def test_site_has_every_kind_of_page(site: Path) -> None:
     out = build(site)
     for page in [
-        "index.html", "404.html", "sitemap.xml", "feed.xml", "atom.xml", "style.css",
-        "editions/index.html", "editions/2026-01-15/index.html", "editions/2026-02-26/index.html",
-        "papers/index.html", "papers/2501.00001/index.html", "tags/index.html", "tags/measurement/index.html",
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "feed.xml",
+        "atom.xml",
+        "style.css",
+        "editions/index.html",
+        "editions/2026-01-15/index.html",
+        "editions/2026-02-26/index.html",
+        "papers/index.html",
+        "papers/2501.00001/index.html",
+        "tags/index.html",
+        "tags/measurement/index.html",
         "about/index.html",
     ]:
         assert (out / page).is_file(), page
@@ -143,9 +151,14 @@ def test_feeds_parse_with_entries_newest_first_full_content_and_absolute_links(s
     assert survey["href"] == BASE + "papers/10.5555-beta.2025-9549f515/"
 
 
-@pytest.mark.parametrize(("limit", "expected"), [
-    (1, ["2026-04-09"]), (2, ["2026-04-09", "2026-02-26"]), (0, ["2026-04-09", "2026-02-26", "2026-01-15"]),
-])
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        (1, ["2026-04-09"]),
+        (2, ["2026-04-09", "2026-02-26"]),
+        (0, ["2026-04-09", "2026-02-26", "2026-01-15"]),
+    ],
+)
 def test_feed_limit_keeps_the_newest_editions(site: Path, limit: int, expected: list[str]) -> None:
     settings = site / "content" / "site.yaml"
     settings.write_text(settings.read_text(encoding="utf-8") + f"feed_limit: {limit}\n", encoding="utf-8")
@@ -208,58 +221,49 @@ def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
 LOGGED_BUILD = """
 import json, os, sys
 from pathlib import Path
-import jinja2
-from digest import markdown, pipeline, write
+from digest import pipeline, write
 from digest.problems import Problems
 
 site, templates, out, jobs, log = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5])
+real_write = write.Staging.write
 
-def logging(function, what):
-    def logged(self, *args, **kwargs):
-        if what(self, *args) is not None:
-            with log.open("a") as handle:
-                handle.write(f"{os.getpid()} {what(self, *args)}\\n")  # a forked worker has each document at its parent's address
-        return function(self, *args, **kwargs)
-    return logged
+def logged(staging, relative, data):
+    with log.open("a") as handle:
+        handle.write(f"{os.getpid()} {relative}\\n")
+    real_write(staging, relative, data)
 
-markdown.Document.parse = logging(markdown.Document.parse, lambda document: id(document) if document._tokens is None else None)
-jinja2.Environment.compile = logging(jinja2.Environment.compile, lambda env, source, name=None, *rest: name)
-write.Staging.write = logging(write.Staging.write, lambda staging, relative, data: "wrote:" + relative)
+write.Staging.write = logged
 problems = Problems()
 built = pipeline.build(pipeline.Options(site / "content", site / "scans", templates, out, jobs=jobs), problems)
-editions, pages = (built.library.editions, built.library.pages) if built else ([], [])
-documents = [entry.note.body for edition in editions for entry in edition.notes] + [e.edition.intro for e in editions] + [p.body for p in pages]
-print(json.dumps({"pid": os.getpid(), "documents": [str(id(d)) for d in documents], "errors": [str(problem) for problem in problems.errors]}))
-"""  # a build in a process of its own (pytest's may have threads), logging each parse of a document, each template compiled and each page written
+print(json.dumps({"pid": os.getpid(), "errors": [str(problem) for problem in problems.errors]}))
+"""  # a build in a process of its own (pytest's may have threads), logging which process writes each file
 
 
-def test_workers_build_the_same_bytes_and_do_each_parse_and_compilation_once(tmp_path: Path) -> None:
-    if parallel.workers() < 2:
+def test_processes_render_the_same_bytes_and_write_what_they_render(tmp_path: Path) -> None:
+    if render.workers() < 2:
         pytest.skip("needs a second processor")
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import generate
 
-    generate.digest_site(generate.make_archive(240), tmp_path)  # enough pages for workers (parallel.MIN_JOBS)
+    generate.digest_site(generate.make_archive(240), tmp_path)  # enough outputs for several processes (render.MIN_JOBS)
     sites = {}
     for jobs in (1, 2):
         log, out = tmp_path / f"log-{jobs}", tmp_path / f"out-{jobs}"
-        done = subprocess.run([sys.executable, "-c", LOGGED_BUILD, str(tmp_path), str(ROOT / "templates"), str(out), str(jobs), str(log)],
-                              capture_output=True, text=True, timeout=120, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", LOGGED_BUILD, str(tmp_path), str(ROOT / "templates"), str(out), str(jobs), str(log)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
         built = json.loads(done.stdout)
-        assert built["errors"] == [] and len(built["documents"]) == 240 + 30 + 1  # notes, introductions, a page
+        assert built["errors"] == []
         sites[jobs] = tree(out)
-        logged = [line.split() for line in log.read_text().splitlines()]
-        templates = {path.name for path in (ROOT / "templates").glob("*.*")}
-        work = [what for _, what in logged if not what.startswith("wrote:")]
-        assert sorted(work) == sorted([*built["documents"], *templates])  # every document and template, once in all processes
-        writers = {what.removeprefix("wrote:"): pid for pid, what in logged if what.startswith("wrote:")}
-        assert set(writers) == {path for path in sites[jobs] if path.endswith((".html", ".txt"))}  # each page written as rendered
-        renderers = set(writers.values())  # each page written by the process that rendered it
+        writers = dict(line.split()[::-1] for line in log.read_text().splitlines() if not line.endswith(" .digest-site"))
+        assert set(writers) == {path for path in sites[jobs] if path.endswith((".html", ".txt", ".xml"))}
+        renderers = set(writers.values())
         assert renderers == {str(built["pid"])} if jobs == 1 else (len(renderers) == 2 and str(built["pid"]) not in renderers)
-        compilers = {pid for pid, what in logged if what in templates}
-        assert len(compilers) == 1 and not compilers & {str(built["pid"]), *renderers}  # compiled ahead, while the scans loaded
     assert sites[2] == sites[1] and len(sites[1]) > 300
-
 
 
 BROKEN_TEMPLATES = {  # paper.html, its line 1 replaced: the problem the build reports
@@ -288,17 +292,7 @@ def test_a_broken_template_is_reported_and_leaves_the_old_site(tmp_path: Path, s
     assert result.returncode == 1 and result.stderr.splitlines()[0] == expected, result.stderr
     assert "Traceback" not in result.stderr
     assert tree(site / "_site") == before  # pages other workers had already written went with the staging folder
-    assert sorted(path.name for path in site.iterdir() if path.name.startswith("._site")) == []
-
-
-def test_tasks_for_workers_keep_each_group_whole() -> None:
-    groups = ["a"] * 3 + ["b"] * 70 + [f"page {n}" for n in range(150)] + ["c"] * 10
-    tasks = parallel.tasks(len(groups), groups)
-    assert [index for task in tasks for index in task] == list(range(len(groups)))
-    assert [len(task) for task in tasks] == [73, 64, 64, 32]  # at least CHUNK jobs each, the last one excepted
-    for task, following in itertools.pairwise(tasks):
-        assert groups[task[-1]] != groups[following[0]]
-    assert [len(task) for task in parallel.tasks(130)] == [64, 64, 2]
+    assert leftovers(site) == []
 
 
 def test_adding_an_edition_moves_no_url_and_keeps_entry_ids(site: Path) -> None:
@@ -345,14 +339,13 @@ def test_indexed_related_papers_match_the_pairwise_ranking(tmp_path: Path) -> No
 
 
 def test_templates_written_for_calls_still_render_as_with_the_filters(tmp_path: Path) -> None:
-    from digest import render
     from digest.views import PageContext
 
     problems = Problems()
     library = pipeline.load(pipeline.Options(FIXTURE / "content", FIXTURE / "scans", ROOT / "templates", tmp_path), problems)
     assert library is not None, problems.errors
     paper = library.papers[0]
-    renderer = render.Renderer(library, ROOT / "templates")
+    renderer = render.Renderer(library, render.Templates.read(ROOT / "templates", problems))
     calls = renderer.env.from_string("{{ ctx.link(paper.url) }} {{ ctx.link('') }} {{ plural(paper.notes | length, 'edition') }}")
     filters = renderer.env.from_string("{{ paper.url | link }} {{ '' | link }} {{ paper.notes | length | plural('edition') }}")
     for url, absolute in ((f"{paper.url}index.html", False), ("index.html", False), ("index.html", True)):

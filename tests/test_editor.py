@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from digest import cli, pipeline, serve
 from digest.problems import Problems
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, tree
 
 BASE = "https://fixture.example.org/digest/"
 FIRST = "content/editions/2026-01-15"
@@ -196,8 +196,19 @@ def wait_for(url: str, ready: Callable[[str], bool], seconds: float = 20) -> str
 
 def test_serve_rebuilds_on_change_and_shows_problems_over_the_last_good_site(site: Path) -> None:
     port = free_port()
-    command = [sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
-               "--content", "content", "--scans", "scans", "--templates", str(ROOT / "templates")]
+    command = [
+        sys.executable,
+        str(ROOT / "build.py"),
+        "serve",
+        "--port",
+        str(port),
+        "--content",
+        "content",
+        "--scans",
+        "scans",
+        "--templates",
+        str(ROOT / "templates"),
+    ]
     server = subprocess.Popen(command, cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert select.select([server.stdout], [], [], 20)[0], "serve printed nothing"
@@ -247,15 +258,16 @@ def test_serve_rebuilds_only_what_an_edit_changes(site: Path, capsys: pytest.Cap
     options = pipeline.Options(site / "content", site / "scans", ROOT / "templates", site / "_site")
     with serve.Preview(options, 0) as preview:
         first = preview.rebuild()
-        assert isinstance(first.site, pipeline.Site) and not first.site.reused, first.problems.errors
+        assert isinstance(first.site, pipeline.Site) and not first.site.kept, first.problems.errors
         note = site / FIRST / "01-alpha.md"
         note.write_text(note.read_text().replace("built a benchmark", "built a brand-new benchmark"))
         second = preview.rebuild([note])
         assert isinstance(second.site, pipeline.Site), second.problems.errors
-        assert "editions/2026-01-15/index.html" in second.site.files and "papers/index.html" in second.site.reused
+        assert "editions/2026-01-15/index.html" in second.site.rendered and "papers/index.html" in second.site.kept
+        assert "papers/index.html" not in second.site.rendered and "tags/index.html" not in second.site.rendered
         assert "brand-new benchmark" in (preview.folder / "site/editions/2026-01-15/index.html").read_text()
         third = preview.rebuild([note])  # saved again as it was
-        assert isinstance(third.site, pipeline.Unchanged) and third.ready
+        assert isinstance(third.site, pipeline.Site) and third.site.rendered == [] and third.ready
         cli.report_attempt(third)
     assert "Nothing changed after changes to 01-alpha.md; serving the last build" in capsys.readouterr().out
     assert not preview.folder.exists()
@@ -264,19 +276,18 @@ def test_serve_rebuilds_only_what_an_edit_changes(site: Path, capsys: pytest.Cap
 # ---------------------------------------------------------------- email
 
 
-def build_site(site: Path) -> pipeline.Site:
-    """The fixture site built in memory."""
+def build_site(site: Path) -> tuple[pipeline.Site, dict[str, bytes]]:
+    """The fixture site built into site/_site: what it made, and every file by path."""
     problems = Problems()
-    built = pipeline.build(pipeline.Options(site / "content", site / "scans", ROOT / "templates", site / "_site"), problems,
-                           write_output=False)
-    assert built is not None, problems.errors
-    return built
+    built = pipeline.build(pipeline.Options(site / "content", site / "scans", ROOT / "templates", site / "_site"), problems)
+    assert isinstance(built, pipeline.Site), problems.errors
+    return built, tree(site / "_site")
 
 
 def test_email_html_is_ready_for_a_newsletter_service(site: Path) -> None:
-    built = build_site(site)
-    assert "editions/2026-02-26/email.html" in built.files and "editions/2026-02-26/email.txt" in built.files
-    soup = BeautifulSoup(built.files["editions/2026-01-15/email.html"].decode(), "html.parser")
+    built, files = build_site(site)
+    assert "editions/2026-02-26/email.html" in files and "editions/2026-02-26/email.txt" in files
+    soup = BeautifulSoup(files["editions/2026-01-15/email.html"].decode(), "html.parser")
     assert soup.find_all(["style", "script", "svg", "link"]) == []
     assert [tag.name for tag in soup.find_all(class_=True)] == []
     for tag in soup.find_all(href=True) + soup.find_all(src=True):
@@ -292,12 +303,12 @@ def test_email_html_is_ready_for_a_newsletter_service(site: Path) -> None:
     assert "Paper Alpha: Measuring Things" in text  # the citation
     assert "The authors of Paper Alpha built a benchmark." in text  # the editorial text
     assert "Empirical · 3 of 5 checks met · 1 red flag · claims: 1 strong, 1 weak" in text  # the scan summary
-    assert "email" not in built.files["sitemap.xml"].decode()
+    assert "email" not in files["sitemap.xml"].decode()
     assert not any("email" in page for page in built.pages)
 
 
 def test_email_text_wraps_paragraphs_and_lists_links_at_the_end(site: Path) -> None:
-    text = build_site(site).files["editions/2026-01-15/email.txt"].decode()
+    text = build_site(site)[1]["editions/2026-01-15/email.txt"].decode()
     body, _, links = text.partition("\nLinks:\n")
     references = dict(re.findall(r"^\[(\d+)\] (https?://\S+)$", links, re.MULTILINE))
     assert list(references) == [str(n) for n in range(1, len(references) + 1)]
@@ -315,11 +326,11 @@ def test_scan_text_in_emails_is_escaped_html_and_literal_text(site: Path) -> Non
     scan = site / "scans/beta.json"
     title = 'Paper Beta: <script>alert(1)</script> & "R&D"'
     scan.write_text(scan.read_text().replace('"title": "Paper Beta: a survey"', json.dumps({"title": title})[1:-1], 1))
-    built = build_site(site)
-    page = built.files["editions/2026-01-15/email.html"].decode()
+    files = build_site(site)[1]
+    page = files["editions/2026-01-15/email.html"].decode()
     soup = BeautifulSoup(page, "html.parser")
     assert soup.find("script") is None and title in soup.get_text()
-    assert title in built.files["editions/2026-01-15/email.txt"].decode()
+    assert title in files["editions/2026-01-15/email.txt"].decode()
 
 
 def test_email_html_has_no_classes_or_raw_html_even_where_the_site_allows_html(site: Path) -> None:
@@ -327,9 +338,9 @@ def test_email_html_has_no_classes_or_raw_html_even_where_the_site_allows_html(s
     settings.write_text(settings.read_text() + "allow_html: true\n")
     note = site / FIRST / "01-alpha.md"
     note.write_text(note.read_text() + '\n```python\nx = 1\n```\n\n<div class="box">boxed</div>\n')
-    built = build_site(site)
-    web = BeautifulSoup(built.files["editions/2026-01-15/index.html"].decode(), "html.parser")
+    files = build_site(site)[1]
+    web = BeautifulSoup(files["editions/2026-01-15/index.html"].decode(), "html.parser")
     assert web.select_one("code.language-python") is not None and web.select_one("div.box") is not None
-    email = BeautifulSoup(built.files["editions/2026-01-15/email.html"].decode(), "html.parser")
+    email = BeautifulSoup(files["editions/2026-01-15/email.html"].decode(), "html.parser")
     assert email.find_all(class_=True) == [] and email.find("div") is None
     assert email.find("code") is not None and "x = 1" in email.get_text()

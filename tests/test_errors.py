@@ -49,11 +49,11 @@ BROKEN_SITES = {
         [BETA_NOTE, f"{BETA_SCAN}:3: invalid JSON: key must be a string (column 26)"],
     ),
     "scan field of the wrong type": (
-        {BETA_SCAN: "patch:scan_version=\"4\""},
+        {BETA_SCAN: 'patch:scan_version="4"'},
         [BETA_NOTE, f"{BETA_SCAN}: $.scan_version: input should be a valid integer (found string)"],
     ),
     "scan boolean given as a string": (
-        {BETA_SCAN: "patch:checklist.claims_and_evidence.abstract_claims_supported.answer=\"yes\""},
+        {BETA_SCAN: 'patch:checklist.claims_and_evidence.abstract_claims_supported.answer="yes"'},
         [
             BETA_NOTE,
             f"{BETA_SCAN}: $.checklist.claims_and_evidence.abstract_claims_supported.answer: input should be a valid boolean (found string)",
@@ -64,7 +64,7 @@ BROKEN_SITES = {
         [BETA_NOTE, f"{BETA_SCAN}: $.paper.title: required field is missing"],
     ),
     "scan object of the wrong type": (
-        {BETA_SCAN: "patch:paper=\"Beta, a paper\""},
+        {BETA_SCAN: 'patch:paper="Beta, a paper"'},
         [BETA_NOTE, f"{BETA_SCAN}: $.paper: input should be an object (found string)"],
     ),
     "scan list holding null": (
@@ -141,7 +141,7 @@ def test_every_problem_is_reported_at_once(site: Path) -> None:
     ]
 
 
-HOSTILE = "<script>alert(1)</script>\"><img src=x onerror=alert(2)> & \x0b\ufffe javascript:alert(3)"
+HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)> & \x0b\ufffe javascript:alert(3)'
 
 
 def test_hostile_scan_text_stays_text(site: Path) -> None:
@@ -235,8 +235,14 @@ def test_null_in_a_scan_means_the_fields_default_also_where_text_is_cleaned(site
     without = json.loads(json.dumps(data))
 
     def optional_fields(scan: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
-        return [(scan["checklist"][group][item], "justification"), (scan["paper"], "authors"), (scan, "red_flags"),
-                (scan, "claims"), (scan, "hn_data"), (scan, "key_findings")]
+        return [
+            (scan["checklist"][group][item], "justification"),
+            (scan["paper"], "authors"),
+            (scan, "red_flags"),
+            (scan, "claims"),
+            (scan, "hn_data"),
+            (scan, "key_findings"),
+        ]
 
     for (holder, key), (absent, _) in zip(optional_fields(data), optional_fields(without), strict=True):
         holder[key] = None

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from digest import render
+from digest.problems import Problems
 
-from conftest import ROOT, run_cli, tree
+from conftest import ROOT, leftovers, run_cli, tree
 
 EDITION = "content/editions/2026-01-15"
 NASTY_IDS = [
@@ -70,9 +71,7 @@ def test_hostile_ids_and_tags_map_to_distinct_safe_paths_inside_the_output(site:
 def test_two_papers_on_one_url_are_a_collision_naming_both_files(site: Path) -> None:
     add_scan(site, "working-paper", None, "A scan whose id is its file stem")
     add_note(site, "10-scan", "working-paper")
-    (site / EDITION / "11-report.md").write_text(
-        "---\nheadline: A report\npaper: {title: Working Paper}\n---\n**What happened:** x\n"
-    )
+    (site / EDITION / "11-report.md").write_text("---\nheadline: A report\npaper: {title: Working Paper}\n---\n**What happened:** x\n")
     result = run_cli(site)
     assert result.code == 1
     assert "would be published at /papers/working-paper/, which scans/working-paper.json already uses" in result.err
@@ -101,18 +100,22 @@ def test_absurdly_nested_scan_is_rejected_with_a_message(site: Path) -> None:
 LAUGHS = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}' if i else 'x'] * 10)}]\n" for i in range(6))
 
 
-@pytest.mark.parametrize(("front", "message"), [
-    ("d: " + "[" * 65_000 + "]" * 65_000, "front matter is not valid YAML: it is nested too deeply"),  # crashed libyaml
-    ("d:\n  " + "- " * 60_000 + "x", "front matter is not valid YAML: it is nested too deeply"),  # the same, in block style
-    ("d: " + "[" * 5_000 + "]" * 5_000, "front matter is nested more than 64 levels deep"),
-    ("loop: &loop [*loop]", "front matter is nested more than 64 levels deep"),  # a list that contains itself
-    (LAUGHS, "holds more than 10,000 values (each use of an alias counts)"),  # six lines that expand to a million values
-])
-def test_front_matter_nested_absurdly_is_rejected_with_a_message(site: Path, front: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "front",
+    [
+        "d: " + "[" * 65_000 + "]" * 65_000,  # crashed libyaml
+        "d:\n  " + "- " * 60_000 + "x",  # the same, in block style
+        "d: " + "[" * 5_000 + "]" * 5_000,  # refused by our limit, or by libyaml itself from PyYAML 6.0.4
+        "loop: &loop [*loop]",  # a list that contains itself
+        LAUGHS,  # six lines that expand to a million values
+    ],
+)
+def test_front_matter_nested_absurdly_is_rejected_with_a_message(site: Path, front: str) -> None:
     (site / EDITION / "01-alpha.md").write_text(f"---\nheadline: Deep\nscan: 2501.00001\n{front}\n---\nBody.\n")
     result = run_cli(site)
     assert result.code == 1, result.err
-    assert any(line.startswith(f"{EDITION}/01-alpha.md:2: ") and message in line for line in result.err.splitlines()), result.err
+    problems = [line for line in result.err.splitlines() if line.startswith(f"{EDITION}/01-alpha.md:2: front matter ")]
+    assert len(problems) == 1 and "nested" in problems[0], result.err  # refused at its line, whichever of PyYAML or digest says so
     assert "Traceback" not in result.err
 
 
@@ -145,8 +148,7 @@ def big_site(site: Path, notes: int) -> None:
     for number in range(notes):
         add_scan(site, f"bulk{number}", f"2601.{number:05d}", f"Bulk paper {number}")
         (site / EDITION / f"50-bulk{number}.md").write_text(
-            f"---\nheadline: Bulk {number}\nscan: '2601.{number:05d}'\ntags: [bulk{number % 7}]\n---\n"
-            + "**What happened:** words. " * 40 + "\n"
+            f"---\nheadline: Bulk {number}\nscan: '2601.{number:05d}'\ntags: [bulk{number % 7}]\n---\n" + "**What happened:** words. " * 40 + "\n"
         )
 
 
@@ -166,7 +168,9 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(site: Path)
     for _ in range(8):
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "--templates", str(ROOT / "templates")],
-            cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=site,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(rng.uniform(0.0, duration * 1.1))
         process.kill()
@@ -178,16 +182,16 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(site: Path)
             old = new  # once the new site is in place, a later kill must leave it there
     assert killed >= 4, "most runs should be killed mid-build"
     assert run_cli(site).code == 0  # the next build clears what the killed ones left beside the site
-    assert not [p for p in site.iterdir() if p.name.startswith("._site.")]
+    assert leftovers(site) == []
 
 
 def test_every_template_is_rendered_with_autoescape_on() -> None:
-    env = render.environment(ROOT / "templates")
-    assert env.autoescape is True
-    names = env.list_templates()
-    assert "paper.html" in names
-    for name in names:
-        source = (ROOT / "templates" / name).read_text(encoding="utf-8")
+    problems = Problems()
+    templates = render.Templates.read(ROOT / "templates", problems)
+    env = render.environment(templates)
+    assert env.autoescape is True and problems.items == []
+    assert "paper.html" in templates.sources and "static/style.css" not in templates.sources
+    for name, source in templates.sources.items():
         assert "autoescape false" not in source.replace(" ", " ").lower(), name
         assert "|safe" not in source.replace(" ", "") and "Markup(" not in source, name
 

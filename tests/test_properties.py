@@ -18,14 +18,12 @@ from typing import Any
 
 import feedparser
 import html5lib
-import jinja2
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from markupsafe import Markup
 
-from digest import content, frontmatter, render, scans
+from digest import content, frontmatter, scans
 from digest import settings as settings_module
 from digest.markdown import new_parser
 from digest.pipeline import Options, build
@@ -42,11 +40,46 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # ---------------------------------------------------------------- strategies
 
 HOSTILE = [
-    "", " ", "]]>", "<![CDATA[x]]>", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-    '"><svg onload=alert(1)>', "javascript:alert(1)", "[x](javascript:alert(1))", "<a href='javascript:alert(1)'>x</a>",
-    "\x00", "\x0b", "\x1b[31m", "\x7f", "\x85", "\ufffe", "\uffff", "\u2028", "\u2029", "\ufeff", "\u202e",
-    "&amp;", "&#0;", "&#x1;", "&lt;script&gt;", "{{ 7*7 }}", "{% raw %}", "${x}", "%s%n", "../../etc/passwd",
-    "---", "\r", "\r\n", "\t", "<!-- x", "-->", "<?xml?>", "😀", "e\u0301", "\U0010ffff",
+    "",
+    " ",
+    "]]>",
+    "<![CDATA[x]]>",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "javascript:alert(1)",
+    "[x](javascript:alert(1))",
+    "<a href='javascript:alert(1)'>x</a>",
+    "\x00",
+    "\x0b",
+    "\x1b[31m",
+    "\x7f",
+    "\x85",
+    "\ufffe",
+    "\uffff",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "\u202e",
+    "&amp;",
+    "&#0;",
+    "&#x1;",
+    "&lt;script&gt;",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "${x}",
+    "%s%n",
+    "../../etc/passwd",
+    "---",
+    "\r",
+    "\r\n",
+    "\t",
+    "<!-- x",
+    "-->",
+    "<?xml?>",
+    "😀",
+    "e\u0301",
+    "\U0010ffff",
 ]
 
 # Arbitrary unicode, lone surrogates included (JSON can carry them as \ud800 escapes).
@@ -84,8 +117,9 @@ def valid_scans(draw: Any) -> dict[str, Any]:
     """beta.json with hostile strings everywhere, and hostile claims, red flags and threads added."""
     scan: dict[str, Any] = replace_strings(BETA, draw)
     scan["checklist"] = replace_strings(BETA["checklist"], draw, keys=draw(st.booleans()))
-    scan["claims"] += draw(st.lists(st.fixed_dictionaries({"claim": hostile_text, "evidence": hostile_text,
-                                                           "supported": hostile_text | st.booleans()}), max_size=3))
+    scan["claims"] += draw(
+        st.lists(st.fixed_dictionaries({"claim": hostile_text, "evidence": hostile_text, "supported": hostile_text | st.booleans()}), max_size=3)
+    )
     scan["red_flags"] = draw(st.lists(st.fixed_dictionaries({"flag": hostile_text, "detail": hostile_text}), max_size=3))
     scan["hn_data"]["threads"] = draw(st.lists(hostile_text | st.fixed_dictionaries({"id": hostile_text, "title": hostile_text}), max_size=2))
     if draw(st.booleans()):
@@ -176,7 +210,7 @@ MARKER = "digest-property-marker"
 DANGEROUS_YAML = [
     '!!python/object/apply:os.system ["echo hi"]',
     f'!!python/object/apply:os.system ["touch {{folder}}/{MARKER}"]',
-    '!!python/object/apply:builtins.exec ["open(\'{folder}/' + MARKER + '\', \'w\')"]',
+    "!!python/object/apply:builtins.exec [\"open('{folder}/" + MARKER + "', 'w')\"]",
     "!!python/object/new:os.system [echo hi]",
     "!!python/name:os.system",
     "!!python/module:os",
@@ -233,8 +267,9 @@ def yaml_documents(draw: Any) -> str:
             indent = " " * draw(st.sampled_from([0, 0, 0, 1, 2]))
             lines.append(f"{indent}{key}: {value}" if draw(st.integers(0, 4)) else str(value))
         return "\n".join(lines) + "\n"
-    data = draw(st.dictionaries(yaml_keys, json_values.filter(lambda v: not any(0xD800 <= ord(c) <= 0xDFFF for s in strings_in(v) for c in s)),
-                                max_size=5))
+    data = draw(
+        st.dictionaries(yaml_keys, json_values.filter(lambda v: not any(0xD800 <= ord(c) <= 0xDFFF for s in strings_in(v) for c in s)), max_size=5)
+    )
     return yaml.safe_dump(data, allow_unicode=draw(st.booleans()))
 
 
@@ -468,19 +503,26 @@ papers_strategy = st.lists(
 )
 
 
-@given(papers=papers_strategy, limit=st.integers(0, 16))
-def test_relate_all_matches_the_pairwise_ranking(papers: list[Any], limit: int) -> None:
-    from digest.library import relate_all, related_papers
+def relate(papers: list[Any], limit: int) -> None:
+    """Give the papers one set of relations, as the library does."""
+    from digest.library import Relations
 
-    relate_all(papers, limit)
+    relations = Relations(papers, limit)
+    for paper in papers:
+        paper.relations = relations
+
+
+@given(papers=papers_strategy, limit=st.integers(0, 16))
+def test_relations_match_the_pairwise_ranking(papers: list[Any], limit: int) -> None:
+    from digest.library import related_papers
+
+    relate(papers, limit)
     for paper in papers:
         assert [p.id for p in paper.related] == [p.id for p in related_papers(paper, papers, limit)]
         assert all(a is b for a, b in zip(paper.related, related_papers(paper, papers, limit), strict=True))
 
 
-def test_relate_all_ranks_ties_by_id_and_counts_citations_either_way() -> None:
-    from digest.library import relate_all
-
+def test_relations_rank_ties_by_id_and_count_citations_either_way() -> None:
     hub = paper_entry("h", "Hub", [["x"]], (["m"], ["Hub", "Cited"]))  # cites itself, which does not count
     crowd = [paper_entry(i, f"P {i}", [["x"]], None) for i in "gfedcba"]  # seven ties at 2, more than the limit
     cited = paper_entry("z", "cited", [], None)  # cited by the hub: 3
@@ -488,61 +530,11 @@ def test_relate_all_ranks_ties_by_id_and_counts_citations_either_way() -> None:
     pair = [paper_entry("w", "W", [], (["n"], [])), paper_entry("v", "V", [], (["N"], []))]  # one method: 1
     loner = paper_entry("u", "Loner", [], None)  # no tags, no scan: never related
     papers = [hub, *crowd, cited, citing, *pair, loner]
-    relate_all(papers, limit=4)
+    relate(papers, limit=4)
     assert [p.id for p in hub.related] == ["y", "z", "a", "b"]
     assert [p.id for p in crowd[0].related] == ["a", "b", "c", "d"]
     assert [p.id for p in citing.related] == ["h"]
     assert [p.id for p in pair[0].related] == ["v"] and [p.id for p in pair[1].related] == ["w"]
     assert loner.related == []
-    relate_all(papers, limit=20)
+    relate(papers, limit=20)
     assert [p.id for p in hub.related] == ["y", "z", "a", "b", "c", "d", "e", "f", "g"]
-
-
-# ---------------------------------------------------------------- 5. values written into pages
-
-SHAPES = [  # every way a template writes a value out: plain, in an attribute, from macros, blocks, filters and loops
-    '{{ v }}<a title="{{ v }}">{{ v }}</a>',
-    "{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(v) }}",
-    "{% macro m() %}<b>{{ caller() }}</b>{% endmacro %}{% call m() %}{{ v }}{% endcall %}",
-    "{% set b %}<i>{{ v }}</i>{% endset %}{{ b }}{{ b | length }}",
-    "{% filter upper %}<p>{{ v }}</p>{% endfilter %}",
-    "{% autoescape false %}{{ v }}{% endautoescape %}",
-    "{% for c in [v, v] %}{{ c }}{{ loop.index }}{% endfor %}",
-    "{{ v ~ '<&>' }} {{ v | string }} {{ [v, '<'] | join(', ') }} {{ v if v else '' }}",
-]
-html_text = st.lists(st.one_of(st.sampled_from([*"<>&'\"", *HOSTILE]), st.text(max_size=4)), max_size=10).map("".join)
-VALUES = st.one_of(html_text, html_text.map(Markup), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
-
-
-@functools.cache
-def template_pairs() -> list[tuple[Any, Any]]:
-    """Each shape compiled by digest's environment and by Jinja's own, both autoescaping."""
-    ours = render.environment(FIXTURE / "templates")
-    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return [(ours.from_string(shape), stock.from_string(shape)) for shape in SHAPES]
-
-
-@given(value=VALUES)
-def test_templates_write_every_value_as_jinja_and_markupsafe_would(value: Any) -> None:
-    for ours, stock in template_pairs():
-        assert ours.render(v=value) == stock.render(v=value)
-
-
-def test_templates_escape_values_without_making_a_markup_of_each() -> None:
-    env = render.environment(ROOT / "templates")
-    code = env.compile((ROOT / "templates" / "paper.html").read_text(encoding="utf-8"), "paper.html", raw=True)
-    assert "environment.escape_html(" in code and "(escape(" not in code and " escape(" not in code
-
-
-def test_templates_compiled_by_other_code_are_compiled_again(tmp_path: Path) -> None:
-    (tmp_path / "page.html").write_text("<p>{{ v }}</p>", encoding="utf-8")
-    folder = tmp_path / "compiled"
-    folder.mkdir()
-    stock = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path), autoescape=True,
-                               bytecode_cache=jinja2.FileSystemBytecodeCache(str(folder)))
-    assert stock.get_template("page.html").render(v="<x>") == "<p>&lt;x&gt;</p>"
-    assert list(folder.iterdir()), "Jinja kept its compiled template"
-    ours = render.environment(tmp_path, render.folder_cache(folder))
-    template = ours.get_template("page.html")
-    assert "escape_html" in template.root_render_func.__code__.co_names  # compiled again, by digest's compiler
-    assert template.render(v="<x>") == "<p>&lt;x&gt;</p>"

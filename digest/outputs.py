@@ -1,0 +1,135 @@
+"""Every output of a site, as data: where it goes, how it is made, and what it shows.
+
+`plan()` is the one list of what a site produces. The build renders it, the cache keys each entry
+by what it shows, the sitemap lists its pages. Adding a kind of output is one entry here, plus its
+template or function (see "Adding an output" in the README).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from digest import email, feeds, files
+from digest.library import EditionEntry, Library, NoteEntry, PaperEntry, page_url
+from digest.problems import Problems
+
+ARCHIVE = "editions/index.html"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: made from a template, by a function, or copied as it is."""
+
+    path: str  # from the site root
+    template: str | None = None  # rendered with values, and site, library, ctx (views.PageContext) and scans
+    function: Callable[..., str | bytes] | None = None  # called with the renderer and values
+    copy: Path | None = None  # a file published as it is
+    values: Mapping[str, Any] = field(default_factory=dict)
+    shows: tuple[NoteEntry, ...] = ()  # the notes whose text it shows; every output also shows the site's structure
+    origin: Path | None = None  # the input it is made for, named if another output wants its path
+    absolute: bool = False  # every link absolute (email)
+    bare: bool = False  # Markdown without class attributes or raw HTML (email)
+    page: bool = True  # a web page, listed in the sitemap
+
+
+def page(path: str, template: str, shows: tuple[NoteEntry, ...] = (), origin: Path | None = None, **values: Any) -> Output:
+    """A web page made from a template."""
+    return Output(path, template=template, values=values, shows=shows, origin=origin)
+
+
+def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
+    """Every output of the site: pages, email copies, feeds, the sitemap and copied files; two on one path are a problem."""
+    lib = library
+    newest_first = list(reversed(lib.editions))
+    outputs = [
+        page("index.html", "home.html", notes_of(lib.latest), edition=lib.latest, earlier=newest_first[1:]),
+        page(ARCHIVE, "archive.html", editions=newest_first),
+        page("papers/index.html", "papers.html", papers=lib.papers),
+        page("tags/index.html", "tags.html", tags=lib.tags),
+        *(page(f"{tag.url}index.html", "tag.html", tag=tag) for tag in lib.tags),
+        *(page(f"{page_url(p)}index.html", "page.html", origin=p.path, page=p) for p in lib.pages),
+        Output("404.html", template="404.html", absolute=True),
+    ]
+    for edition in lib.editions:
+        outputs += edition_outputs(edition)
+    in_feeds = tuple(note for edition in feeds.feed_editions(lib) for note in edition.notes)
+    sitemap = [path.removesuffix("index.html") for path in (o.path for o in outputs if o.page) if path != "404.html"]
+    outputs += [
+        Output("feed.xml", function=feeds.rss, shows=in_feeds, page=False),
+        Output("atom.xml", function=feeds.atom, shows=in_feeds, page=False),
+        Output("sitemap.xml", function=feeds.sitemap, values={"urls": sitemap}, page=False),
+        *copies(library, templates, problems),
+    ]
+    check_paths(outputs, problems)
+    return outputs
+
+
+def edition_outputs(edition: EditionEntry) -> list[Output]:
+    """An edition's page and email copies, then the pages of the papers it is the first to cover."""
+    notes = tuple(edition.notes)
+    return [
+        page(f"{edition.url}index.html", "edition.html", notes, edition.edition.path, edition=edition),
+        Output(f"{edition.url}email.html", template="email.html", values={"edition": edition}, shows=notes, absolute=True, bare=True, page=False),
+        Output(f"{edition.url}email.txt", function=email.email_text, values={"edition": edition}, shows=notes, page=False),
+        *(paper_page(note.paper) for note in edition.notes if note.paper.notes[0] is note),
+    ]
+
+
+def paper_page(paper: PaperEntry) -> Output:
+    """A paper's page: every note on it, and its full scan."""
+    origin = paper.scan.path if paper.scan else paper.notes[0].note.path
+    return page(f"{paper.url}index.html", "paper.html", tuple(paper.notes), origin, paper=paper)
+
+
+def notes_of(edition: EditionEntry | None) -> tuple[NoteEntry, ...]:
+    """An edition's notes; none for no edition."""
+    return tuple(edition.notes) if edition else ()
+
+
+def copies(library: Library, templates: Path, problems: Problems) -> list[Output]:
+    """Files published as they are: templates/static, then content/static (the same path replaces it), then each edition's own."""
+    found: dict[str, Path] = {}
+    for root, paths in (
+        (templates / "static", files.find(templates / "static", "", problems)),
+        (library.content.static_root, library.content.static),
+    ):
+        for path in paths:
+            found[path.relative_to(root).as_posix()] = path
+    outputs = [Output(relative, copy=path, origin=path, page=False) for relative, path in found.items()]
+    for edition in library.editions:
+        folder = edition.edition.path.parent
+        outputs += [
+            Output(f"{edition.url}{asset.relative_to(folder).as_posix()}", copy=asset, origin=asset, page=False) for asset in edition.edition.assets
+        ]
+    return outputs
+
+
+def check_paths(outputs: list[Output], problems: Problems) -> None:
+    """Record every output whose path another output has (as a file or as a folder), case aside, naming its input."""
+    owners: dict[str, Output] = {}
+    for output in outputs:
+        key = output.path.lower()
+        other = owners.get(key)
+        if other is not None:
+            copied = output if output.copy is not None else other
+            problems.add(origin(copied, other), f"would overwrite the generated /{(other if copied is output else output).path}")
+        owners.setdefault(key, output)
+    folders = {folder: output for output in outputs for folder in parents(output.path.lower())}
+    for output in outputs:
+        if output.path.lower() in folders:
+            inside = folders[output.path.lower()]
+            problems.add(origin(output, inside), f"would be published at /{output.path}, where the site has the folder of /{inside.path}")
+
+
+def origin(output: Output, other: Output) -> Path | str:
+    """The input to blame for output: its own, else the other output's, else the site."""
+    return output.origin or other.origin or "site"
+
+
+def parents(path: str) -> list[str]:
+    """Every folder that holds path: `a/b/c` is in `a` and `a/b`."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: index + 1]) for index in range(len(parts))]
