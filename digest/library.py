@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import difflib
-import functools
-import hashlib
 import itertools
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from digest.content import Content, Edition, Note, Page
+from digest.ids import is_arxiv_id, is_doi, normalize_id, quote_doi
 from digest.markdown import slugify
-from digest.problems import Problems, display_path
-from digest.scans import ScanFile, is_arxiv_id, is_doi, normalize_id
+from digest.problems import Problems
+from digest.related import Relations
+from digest.scans import ScanFile
 from digest.settings import Settings
-
-RESERVED = ("index.html", "editions/", "papers/", "tags/", "feed.xml", "atom.xml", "sitemap.xml", "404.html")
-MAX_SLUG = 60
-
-
-def safe_slug(name: str) -> str:
-    """A URL segment made of [a-z0-9._-] only; a short hash keeps altered names distinct."""
-    slug = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-.")[:MAX_SLUG].strip("-.")
-    if slug == name and slug:
-        return slug
-    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{slug}-{digest}" if slug else digest
+from digest.urls import check_urls, safe_slug, tag_slug
 
 
 @dataclass
@@ -53,11 +40,6 @@ class Citation:
         if self.url:
             links.append(("Link", self.url))
         return links
-
-
-def quote_doi(doi: str) -> str:
-    """Percent-encode the characters of a DOI that cannot stand in a URL path."""
-    return quote(doi, safe="/:;()._-")
 
 
 @dataclass(eq=False)
@@ -333,188 +315,3 @@ def place_note(note: Note, edition: EditionEntry, paper: PaperEntry, tags: dict[
                 tag.notes.append(entry)
     edition.notes.append(entry)
     paper.notes.append(entry)
-
-
-@functools.lru_cache(maxsize=4096)  # tags repeat across thousands of notes
-def tag_slug(name: str) -> str:
-    """A tag's URL segment: readable where the name allows, so `Fine tuning` and `fine-tuning` are one tag."""
-    readable = slugify(name)
-    return readable if 0 < len(readable) <= MAX_SLUG else safe_slug(name.strip())
-
-
-class Relations:
-    """Each paper's related papers: the same ranking as related_papers, computed on bitsets for a page that shows them.
-
-    Papers are numbered by (id, position), so a lower bit is a paper that wins a tie. Every tag and
-    method has a mask: a Python int with one bit per paper that has it; so has the handful of papers
-    linked to a paper by a citation either way. For one paper the scores of all others are summed at
-    once into bit planes (plane k holds bit k of every score) by adding masks with a ripple-carry
-    adder: each shared tag weighs 2, each shared method 1, a citation 3. The best papers are then read
-    off the planes, highest score first, lowest bit first. The masks are made when first needed: a
-    build that renders few paper pages makes few rankings.
-    """
-
-    def __init__(self, papers: list[PaperEntry], limit: int = 4) -> None:
-        """Rank among papers, keeping the best limit."""
-        self.papers = papers
-        self.limit = limit
-
-    @functools.cached_property
-    def ranked(self) -> list[PaperEntry]:
-        """The papers by (id, position): bit b of a mask is ranked[b]."""
-        return [self.papers[i] for i in sorted(range(len(self.papers)), key=lambda i: (self.papers[i].id, i))]
-
-    @functools.cached_property
-    def bit(self) -> dict[int, int]:
-        """Each paper's bit, by id()."""
-        return {id(paper): b for b, paper in enumerate(self.ranked)}
-
-    @functools.cached_property
-    def keys(self) -> tuple[list[set[str]], list[set[str]], list[str], list[set[str]]]:
-        """Per ranked paper: its tags, its methods, its title slugified, and the titles it cites."""
-        slugs: dict[str, str] = {}  # many scans cite the same papers
-        ranked = self.ranked
-        return (
-            [{t.slug for t in p.tags} for p in ranked],
-            [methods(p) for p in ranked],
-            [_slug(p.citation.title, slugs) for p in ranked],
-            [set(p.scan.cited) if p.scan else set() for p in ranked],
-        )
-
-    @functools.cached_property
-    def masks(self) -> tuple[dict[str, int], dict[str, int], dict[str, list[int]], dict[str, list[int]]]:
-        """The masks of every tag and method, and the papers by title and by each title they cite."""
-        tags, meth, titles, cited = self.keys
-        return (
-            {slug: _bitset(members) for slug, members in _positions(tags).items()},
-            {method: _bitset(members) for method, members in _positions(meth).items()},
-            _positions([{title} for title in titles]),
-            _positions(cited),
-        )
-
-    def of(self, paper: PaperEntry) -> list[PaperEntry]:
-        """The paper's related papers, best first."""
-        tags, meth, titles, cited = self.keys
-        by_tag, by_method, by_title, citing = self.masks
-        a = self.bit[id(paper)]
-        linked = _bitset([*citing.get(titles[a], ()), *(b for title in cited[a] for b in by_title.get(title, ()))])
-        planes: list[int] = []
-        for slug in tags[a]:
-            _add(planes, by_tag[slug], 1)
-        for method in meth[a]:
-            _add(planes, by_method[method], 0)
-        _add(planes, linked, 0)
-        _add(planes, linked, 1)
-        everyone = (1 << len(self.ranked)) - 1
-        return [self.ranked[b] for b in _best(planes, everyone & ~(1 << a), self.limit)]
-
-
-def _slug(title: str, slugs: dict[str, str]) -> str:
-    """slugify(title), remembered in slugs."""
-    slug = slugs.get(title)
-    if slug is None:
-        slug = slugs[title] = slugify(title)
-    return slug
-
-
-def _positions(keys: list[set[str]]) -> dict[str, list[int]]:
-    """For each key, the positions whose set holds it."""
-    positions: dict[str, list[int]] = {}
-    for i, found in enumerate(keys):
-        for key in found:
-            positions.setdefault(key, []).append(i)
-    return positions
-
-
-def _bitset(positions: list[int]) -> int:
-    """The int whose set bits are the given positions."""
-    bits = bytearray(max(positions, default=-1) // 8 + 1)
-    for i in positions:
-        bits[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(bits, "little")
-
-
-def _add(planes: list[int], mask: int, k: int) -> None:
-    """Add 2**k to the score of every paper in mask, in place, rippling the carry up the planes."""
-    planes.extend([0] * (k - len(planes)))
-    while mask:
-        if k == len(planes):
-            planes.append(mask)
-            return
-        planes[k], mask = planes[k] ^ mask, planes[k] & mask
-        k += 1
-
-
-def _best(planes: list[int], universe: int, limit: int) -> list[int]:
-    """The positions of up to limit papers of the universe scoring above 0: best first, then lowest."""
-    scoring = 0
-    for plane in planes:
-        scoring |= plane
-    universe &= scoring
-    found: list[int] = []
-    while universe and len(found) < limit:
-        top = universe
-        for plane in reversed(planes):
-            if top & plane:
-                top &= plane
-        universe ^= top
-        while top and len(found) < limit:
-            low = top & -top
-            found.append(low.bit_length() - 1)
-            top ^= low
-    return found
-
-
-def related_papers(paper: PaperEntry, papers: list[PaperEntry], limit: int = 4) -> list[PaperEntry]:  # the oracle Relations is tested against
-    """Papers sharing tags or methods with this one, or citing it or cited by it; best first."""
-    scored = [(relatedness(paper, other), other) for other in papers if other is not paper]
-    ranked = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1].id))
-    return [other for _, other in ranked[:limit]]
-
-
-def relatedness(a: PaperEntry, b: PaperEntry) -> int:
-    """How related two papers are: shared tags count double, a citation triple."""
-    shared_tags = len({t.slug for t in a.tags} & {t.slug for t in b.tags})
-    score = 2 * shared_tags + len(methods(a) & methods(b))
-    if cites(a, b) or cites(b, a):
-        score += 3
-    return score
-
-
-def methods(paper: PaperEntry) -> set[str]:
-    """The scan's methodology tags, lower-cased."""
-    return {t.lower() for t in paper.scan.methodology_tags} if paper.scan else set()
-
-
-def cites(a: PaperEntry, b: PaperEntry) -> bool:
-    """True when a's scan lists b among its cited papers (by title)."""
-    if a.scan is None:
-        return False
-    title = slugify(b.citation.title)
-    return title in a.scan.cited
-
-
-def page_url(page: Page) -> str:
-    """A standalone page's URL, relative to the site root."""
-    return f"{safe_slug(page.slug)}/"
-
-
-def check_urls(library: Library, problems: Problems) -> None:
-    """Report two things that would be written to the same URL, naming both."""
-    owners: dict[str, Path] = {}
-
-    def claim(url: str, source: Path) -> None:
-        key = url.lower()
-        if key in owners and owners[key] != source:
-            problems.add(source, f"would be published at /{url}, which {display_path(owners[key], problems.root)} already uses")
-        owners.setdefault(key, source)
-
-    for page in library.pages:
-        if page_url(page) in RESERVED:
-            problems.add(page.path, f"a page named {page.slug!r} would replace the site's own /{page_url(page)}")
-        claim(page_url(page), page.path)
-    for paper in library.papers:
-        claim(paper.url, paper.scan.path if paper.scan else paper.notes[0].note.path)
-    for edition in library.editions:
-        for note in edition.notes:
-            claim(f"{edition.url}#{note.anchor}", note.note.path)

@@ -12,9 +12,10 @@ from markdown_it.token import Token
 from pydantic import BaseModel
 
 from digest.content import Note
+from digest.ids import is_arxiv_id
 from digest.library import Library, NoteEntry, PaperEntry
 from digest.problems import Problems
-from digest.scans import ScanFile, checklist_groups, is_arxiv_id
+from digest.scans import ScanFile, checklist_groups
 
 HAPPENED, INTERESTING = "What happened", "What's interesting"
 MAX_HEADLINE = 90

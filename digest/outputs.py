@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from digest import email, feeds, files
-from digest.library import EditionEntry, Library, NoteEntry, PaperEntry, page_url
+from digest.library import EditionEntry, Library, NoteEntry, PaperEntry
 from digest.problems import Problems
+from digest.urls import page_url
 
 ARCHIVE = "editions/index.html"
 

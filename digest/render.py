@@ -14,8 +14,9 @@ import jinja2
 import jinja2.runtime
 
 from digest import files
-from digest.library import EditionEntry, Library, page_url
+from digest.library import EditionEntry, Library
 from digest.problems import Problems
+from digest.urls import page_url
 from digest.views import PageContext, ScanView, bar_svg, humanize, long_date, plural, scan_view, short_authors, thousands
 
 if TYPE_CHECKING:

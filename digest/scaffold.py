@@ -9,11 +9,12 @@ from typing import Any
 
 import yaml
 
-from digest.library import Library, safe_slug
+from digest.library import Library
 from digest.lint import MAX_HEADLINE
 from digest.markdown import slugify
 from digest.problems import Problems
 from digest.scans import ScanFile, discussion
+from digest.urls import safe_slug
 
 MAX_NOTE_SLUG = 40
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 
 from digest import files, validation
 from digest.files import clean_json
+from digest.ids import normalize_id
 from digest.markdown import slugify
 from digest.problems import Problems
 
@@ -220,42 +221,6 @@ def discussion(scan: Scan) -> tuple[int, int, int]:
     return (hn.total_points, hn.total_comments, engagement)
 
 
-# ---------------------------------------------------------------- paper ids
-
-_ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
-_ARXIV_OLD = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/\d{7}$")
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-
-
-@functools.lru_cache(maxsize=65536)
-def normalize_id(raw: str) -> str:
-    """The canonical form of a paper id: bare arXiv id without version; DOI lower-cased."""
-    value = raw.strip()
-    lowered = value.lower()
-    for prefix in ("https://arxiv.org/abs/", "http://arxiv.org/abs/", "arxiv:"):
-        if lowered.startswith(prefix):
-            value = value[len(prefix) :]
-            lowered = value.lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
-        if lowered.startswith(prefix):
-            value = value[len(prefix) :]
-            lowered = value.lower()
-    unversioned = re.sub(r"v\d+$", "", value)
-    if _ARXIV_NEW.match(unversioned) or _ARXIV_OLD.match(unversioned):
-        return unversioned
-    return lowered if _DOI.match(lowered) else value
-
-
-def is_arxiv_id(value: str) -> bool:
-    """True for a bare arXiv identifier, old or new style."""
-    return bool(_ARXIV_NEW.match(value) or _ARXIV_OLD.match(value))
-
-
-def is_doi(value: str) -> bool:
-    """True for a DOI such as 10.1038/s41586-025-00000-0."""
-    return bool(_DOI.match(value))
-
-
 def paper_id(scan: Scan, path: Path) -> str:
     """A paper's id: its arXiv id, else its DOI, else the scan file's stem."""
     for candidate in (scan.paper.arxiv_id, scan.paper.doi):
@@ -336,7 +301,7 @@ def load_scan(path: Path, problems: Problems, max_bytes: int) -> ScanFile | None
     try:
         scan = validate_scan(data, dropped)
     except ValidationError as error:
-        report_invalid(path, error, problems)
+        validation.report_scan(path, error, problems)
         return None
     if dropped:
         problems.warn(path, f"dropped {sum(dropped):,} control or non-character code points (e.g. U+0000, U+FFFE) from its text")
@@ -374,26 +339,6 @@ _FIRST_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 
 def maybe_unsafe(data: bytes) -> bool:
     """Whether the bytes may spell a character clean_text drops (a fast byte scan first, the full pattern only if needed)."""
     return len(data.translate(None, _FIRST_BYTES)) != len(data) and _MAYBE_UNSAFE.search(data) is not None
-
-
-_JSON_POSITION = re.compile(r"^(?:Invalid JSON: )?(.*?) at line (\d+) column (\d+)$")
-
-
-def report_invalid(path: Path, error: ValidationError, problems: Problems) -> None:
-    """Record invalid JSON at its line, and schema errors at their JSON paths."""
-    details = error.errors()
-    if details and details[0]["type"] == "json_invalid":
-        match = _JSON_POSITION.match(str(details[0]["ctx"].get("error", "")))
-        if match:
-            what, line, column = match.groups()
-            problems.add(path, f"invalid JSON: {what} (column {column})", int(line))
-        else:
-            problems.add(path, f"invalid JSON: {details[0]['msg']}")
-        return
-    if details and details[0]["type"] == "model_type" and not details[0]["loc"]:
-        problems.add(path, "a scan must be a JSON object", "$")
-        return
-    validation.report_json(path, error, problems)
 
 
 def json_schema() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,3 +52,23 @@ def report_lines(path: Path, error: ValidationError, problems: Problems, line_of
         line = line_of(loc[0]) if loc else 1
         prefix = f"`{field}`: " if field else ""
         problems.add(path, prefix + describe(dict(item)), line)
+
+
+_JSON_POSITION = re.compile(r"^(?:Invalid JSON: )?(.*?) at line (\d+) column (\d+)$")
+
+
+def report_scan(path: Path, error: ValidationError, problems: Problems) -> None:
+    """Record invalid JSON at its line, and schema errors at their JSON paths."""
+    details = error.errors()
+    if details and details[0]["type"] == "json_invalid":
+        match = _JSON_POSITION.match(str(details[0]["ctx"].get("error", "")))
+        if match:
+            what, line, column = match.groups()
+            problems.add(path, f"invalid JSON: {what} (column {column})", int(line))
+        else:
+            problems.add(path, f"invalid JSON: {details[0]['msg']}")
+        return
+    if details and details[0]["type"] == "model_type" and not details[0]["loc"]:
+        problems.add(path, "a scan must be a JSON object", "$")
+        return
+    report_json(path, error, problems)

@@ -478,8 +478,9 @@ def paper_entry(paper_id: str, title: str, tag_names: list[list[str]], scan: tup
     """A PaperEntry with one note per tag list, and a stand-in scan of (methods, cited titles) if given."""
     from types import SimpleNamespace
 
-    from digest.library import Citation, PaperEntry, TagEntry, tag_slug
+    from digest.library import Citation, PaperEntry, TagEntry
     from digest.markdown import slugify
+    from digest.urls import tag_slug
 
     scan_file = None
     if scan is not None:
@@ -505,7 +506,7 @@ papers_strategy = st.lists(
 
 def relate(papers: list[Any], limit: int) -> None:
     """Give the papers one set of relations, as the library does."""
-    from digest.library import Relations
+    from digest.related import Relations
 
     relations = Relations(papers, limit)
     for paper in papers:
@@ -514,7 +515,7 @@ def relate(papers: list[Any], limit: int) -> None:
 
 @given(papers=papers_strategy, limit=st.integers(0, 16))
 def test_relations_match_the_pairwise_ranking(papers: list[Any], limit: int) -> None:
-    from digest.library import related_papers
+    from digest.related import related_papers
 
     relate(papers, limit)
     for paper in papers:
