@@ -5,14 +5,15 @@
     python benchmarks/run.py --papers 2000 --compare --repeat 3
 
 For each N: cold full build (--no-cache), no-op rebuild, rebuild after editing one note (the first
-edit after a full build, which has no spare site to update yet, and the next edit, as while writing),
-one scan, one template; peak memory (PSS of the process and its workers, sampled, and ru_maxrss); pages per
-second. --compare also writes the archive as a Hugo site and a Pelican project, installs the tools if
-missing (Hugo with apt-get, Pelican into a temporary venv; neither is a dependency of digest), and
-times the three cold builds alternately, printing medians and ratios of wall time and peak PSS, and
-each tool's CPU time in user mode and in the kernel (--tools hugo to leave Pelican out, e.g. at
-N = 10000); the comparison runs first, and every tool builds into a new folder (see Trash).
---profile adds a cProfile summary of digest's cold build.
+edit after a full build, whose spare site shares no file with it yet, and the next edit, as while
+writing), one scan, one template; the rebuild inside `serve` after editing one note; peak memory
+(PSS of the process and its workers, sampled, and ru_maxrss); pages per second. --compare also
+writes the archive as a Hugo site and a Pelican project, installs the tools if missing (Hugo with
+apt-get, Pelican into a temporary venv; neither is a dependency of digest), and times the three
+cold builds alternately, printing medians and ratios of wall time and peak PSS, and each tool's CPU
+time in user mode and in the kernel (--tools hugo to leave Pelican out, e.g. at N = 10000); the
+comparison runs first, and every tool builds into a new folder (see Trash). --profile adds a
+cProfile summary of digest's cold build.
 """
 
 from __future__ import annotations
@@ -150,8 +151,8 @@ def bench_digest(n: int, work: Path, repeat: int, trash: Trash) -> dict[str, flo
     trash.set_aside(site)
     generate.digest_site(archive, site)
     shutil.copytree(ROOT / "templates", site / "templates")
-    results: dict[str, list[float]] = {k: [] for k in ("cold", "noop", "note", "note2", "scan", "template", "pss", "maxrss")}
-    note = next((site / "content" / "editions").glob("*/01-*.md"))
+    results: dict[str, list[float]] = {k: [] for k in ("cold", "noop", "note", "note2", "scan", "template", "pss", "maxrss", "serve")}
+    note = sorted((site / "content" / "editions").glob("*/01-*.md"))[-1]  # in the latest edition, as while writing one
     scan = next((site / "scans").glob("*.json"))
     template = site / "templates" / "paper.html"
     for run in range(repeat):
@@ -164,13 +165,17 @@ def bench_digest(n: int, work: Path, repeat: int, trash: Trash) -> dict[str, flo
         time.sleep(2.1)  # let the inputs age past the cache's racy-file window, as between an editor's saves
         results["noop"].append(timed(digest_build(site), site)[0])
         edit(note, "**What happened:**", f"**What happened:** (edit {run})")
-        results["note"].append(timed(digest_build(site), site)[0])  # the first edit after a full build: no spare site yet
+        results["note"].append(timed(digest_build(site), site)[0])  # the first edit after a full build: the spare is a site of other files
         edit(note, "**What happened:**", f"**What happened:** (again {run})")
         results["note2"].append(timed(digest_build(site), site)[0])  # each further edit, as while writing
         edit(scan, '"key_findings": "', f'"key_findings": "Edit {run}. ')
         results["scan"].append(timed(digest_build(site), site)[0])
         edit(template, "</article>", f"<!-- edit {run} --></article>")
         results["template"].append(timed(digest_build(site), site)[0])
+    served = subprocess.run(
+        [sys.executable, "-c", SERVED, str(ROOT), str(site), str(note), str(max(repeat, 3))], capture_output=True, text=True, check=True
+    )
+    results["serve"] = [float(line) for line in served.stdout.split()]
     medians = {k: statistics.median(v) for k, v in results.items()}
     medians["pages"] = count_pages(site / "_site")
     return medians
@@ -238,17 +243,31 @@ def print_comparison(runs: dict[str, list[Run]]) -> None:
         )
 
 
-PROFILED = """import cProfile, gc, sys
+PROFILED = """import cProfile, sys
 sys.path.insert(0, sys.argv[1])
 from digest import cli
-gc.disable()
 profiler = cProfile.Profile()
 profiler.enable()
 code = cli.main(sys.argv[3:])
 profiler.disable()
 profiler.dump_stats(sys.argv[2])
 sys.exit(code)
-"""  # the command run as build.py runs it, but returning to write the profile (build.py ends the process at once)
+"""  # the command run as build.py runs it, with a profiler around it
+
+SERVED = """import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from digest import pipeline, serve
+site, note, rounds = Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+with serve.Preview(pipeline.Options(site / "content", site / "scans", site / "templates", jobs=2), 0) as preview:
+    assert isinstance(preview.rebuild().site, pipeline.Site)
+    for n in range(rounds):
+        note.write_text(note.read_text(encoding="utf-8").replace("**What happened:**", f"**What happened:** (serve {n})", 1), encoding="utf-8")
+        started = time.perf_counter()
+        attempt = preview.rebuild([note])
+        assert isinstance(attempt.site, pipeline.Site) and attempt.site.rendered, attempt.problems.errors
+        print(time.perf_counter() - started, flush=True)
+"""  # serve's loop: the site built once, then rebuilt after each edit of one note (the time from the change to the pages)
 
 
 def profile(n: int, work: Path) -> None:
@@ -277,7 +296,7 @@ def profile(n: int, work: Path) -> None:
     import pstats
 
     stats = pstats.Stats(str(work / "cold.prof"))
-    stats.sort_stats("cumulative").print_stats(r"digest/(pipeline|scans|content|library|render|feeds|email|write|parallel)\.py", 25)
+    stats.sort_stats("cumulative").print_stats(r"digest/(pipeline|scans|content|library|outputs|render|feeds|email|write|cache)\.py", 25)
 
 
 def main() -> None:
@@ -307,13 +326,13 @@ def main() -> None:
             print()
         print(
             f"{'N':>6} {'pages':>6} {'cold s':>7} {'pages/s':>8} {'no-op s':>8} {'note s':>7} {'note² s':>7} {'scan s':>7} {'tmpl s':>7} "
-            f"{'PSS MB':>7} {'maxrss MB':>9}"
+            f"{'serve s':>7} {'PSS MB':>7} {'maxrss MB':>9}"
         )
         for n in args.papers:
             r = bench_digest(n, args.work, args.repeat, trash)
             print(
                 f"{n:>6} {r['pages']:>6.0f} {r['cold']:>7.2f} {r['pages'] / r['cold']:>8.0f} {r['noop']:>8.2f} {r['note']:>7.2f} "
-                f"{r['note2']:>7.2f} {r['scan']:>7.2f} {r['template']:>7.2f} {r['pss'] / 1024:>7.0f} {r['maxrss'] / 1024:>9.0f}",
+                f"{r['note2']:>7.2f} {r['scan']:>7.2f} {r['template']:>7.2f} {r['serve']:>7.2f} {r['pss'] / 1024:>7.0f} {r['maxrss'] / 1024:>9.0f}",
                 flush=True,
             )
             if args.profile:

@@ -25,7 +25,7 @@ import os
 import secrets
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,7 @@ class Manifest:
     out: int = 0  # the inode of the output folder the build swapped in
     inputs: dict[str, Stat] = field(default_factory=dict)
     outputs: dict[str, Record] = field(default_factory=dict)
+    scans: list[str] = field(default_factory=list)  # the digests of the scans the build validated
 
     @classmethod
     def load(cls, path: Path) -> Manifest | None:
@@ -124,6 +125,12 @@ class Cache:
         return cls(Path(os.path.abspath(cache)) / digest_of(os.path.abspath(out))[:16], out, options, roots)
 
     @property
+    def valid(self) -> frozenset[str]:
+        """The digests of the scans the last build of this tool validated whole."""
+        before = self.previous
+        return frozenset(before.scans) if before is not None and before.tool == self.current.tool else frozenset()
+
+    @property
     def spare(self) -> Path | None:
         """Where the site a build replaces is kept, to be made into the next one (see write.Staging); None in memory."""
         return self.folder / "spare" if self.folder is not None else None
@@ -147,7 +154,7 @@ class Cache:
 
     def keys(self, outputs: Iterable[Output], library: Library, templates: Templates) -> list[str | None]:
         """Each output's key: what it is made from (None for a copied file, which is always copied)."""
-        base = digest_of(self.current.tool, self.current.options, templates.digest, structure(library))
+        base = digest_of(self.current.tool, self.current.options, templates.digest, library.structure)
         return [None if output.copy else digest_of(base, *(note.note.body_digest for note in output.shows)) for output in outputs]
 
     def reusable(self, path: str, key: str | None) -> str | None:
@@ -162,30 +169,26 @@ class Cache:
             return None
         return live if stat.S_ISREG(found.st_mode) and [found.st_ino, found.st_size, found.st_mtime_ns] == record[1:] else None
 
-    def save(self, outputs: Sequence[Output], keys: Sequence[str | None]) -> None:
-        """Record the site just swapped in: its folder, and each output's key with its file's stat (OSError if it cannot be saved)."""
-        now = self.current
+    def save(self, library: Library, outputs: Sequence[Output], keys: Sequence[str | None], kept: Collection[str]) -> None:
+        """Record the site just swapped in: its folder, each output's key and file, the scans validated (OSError if it cannot be saved).
+
+        The files of kept outputs are as the last build recorded them; the others are looked at.
+        """
+        now, before = self.current, self.previous.outputs if self.previous else {}
         now.out = os.stat(self.out).st_ino
+        now.scans = sorted({scan.digest for scan in library.scans.values()})
         for output, key in zip(outputs, keys, strict=True):
+            if output.path in kept:
+                now.outputs[output.path] = [key, *before[output.path][1:]]
+                continue
             try:
-                found = os.lstat(self.out / output.path)
-                now.outputs[output.path] = [key, found.st_ino, found.st_size, found.st_mtime_ns]
+                found = os.lstat(os.path.join(self.out, output.path))
             except OSError:
                 continue
+            now.outputs[output.path] = [key, found.st_ino, found.st_size, found.st_mtime_ns]
         if self.folder is not None:
             now.save(self.folder / MANIFEST)
         self.previous, self.current, self._intact = now, Manifest(now.tool, now.options), None
-
-
-def structure(library: Library) -> str:
-    """A digest of everything the library was made from but the text of notes: what every output shows."""
-    content = library.content
-    parts = [library.settings.model_dump_json()]
-    parts += [f"{scan.path}\0{scan.digest}" for scan in library.scans.values()]
-    for edition in content.editions:
-        parts += [f"{edition.path}\0{edition.digest}", *(f"{note.path}\0{note.head_digest}" for note in edition.notes)]
-    parts += [f"{page.path}\0{page.digest}" for page in content.pages]
-    return digest_of(*parts)
 
 
 def stats(roots: Iterable[Path]) -> dict[str, Stat]:

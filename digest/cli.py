@@ -73,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
     )
     add_inputs(serve)
     serve.add_argument("--port", type=port, default=8000, metavar="N", help="the port to listen on (default: 8000; 0 picks a free one)")
+    add_jobs(serve)
     serve.add_argument(
         "--drafts", action=argparse.BooleanOptionalAction, default=True, help="show draft editions and pages, marked as drafts (default: shown)"
     )
@@ -98,6 +99,14 @@ def add_common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--out", type=Path, default=Path("_site"), metavar="DIR", help="output folder, replaced whole (default: _site)")
     command.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url")
     command.add_argument("--drafts", action="store_true", help="include draft editions and pages")
+    add_jobs(command)
+    loudness = command.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    loudness.add_argument("--verbose", "-v", action="store_true", help="print every file written")
+
+
+def add_jobs(command: argparse.ArgumentParser) -> None:
+    """How many processes render a large site."""
     command.add_argument(
         "--jobs",
         "-j",
@@ -106,9 +115,6 @@ def add_common(command: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"processes that render the pages of large sites (default: one per core, {render.workers()} here)",
     )
-    loudness = command.add_mutually_exclusive_group()
-    loudness.add_argument("--quiet", "-q", action="store_true", help="print only problems")
-    loudness.add_argument("--verbose", "-v", action="store_true", help="print every file written")
 
 
 def iso_date(text: str) -> dt.date:
@@ -193,7 +199,8 @@ def build(args: argparse.Namespace) -> int:
         return USAGE
     started = time.perf_counter()
     problems = Problems()
-    with write.lock(options.out, waiting=lambda: print(f"Waiting for another build into {options.out}/ to finish", file=sys.stderr, flush=True)):
+    waiting = f"Waiting for another build into {options.out}/ to finish"
+    with write.lock(options.out, waiting=lambda: print(waiting, file=sys.stderr, flush=True)), pipeline.collecting_garbage_after():
         cache = Cache.of(options.cache, options.out, options.text(), options.inputs) if options.cache else None
         site = pipeline.build(options, problems, cache)
     report(problems, args.quiet)

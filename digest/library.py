@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from digest.content import Content, Edition, Note, Page
+from digest.files import digest_of
 from digest.ids import is_arxiv_id, is_doi, normalize_id, quote_doi
 from digest.markdown import slugify
 from digest.problems import Problems
@@ -177,6 +179,17 @@ class Library:
     def __repr__(self) -> str:
         """A line, not the whole site (a failed test prints it)."""
         return f"Library({len(self.editions)} editions, {len(self.papers)} papers, {len(self.tags)} tags)"
+
+    @functools.cached_property
+    def structure(self) -> str:
+        """A digest of everything the library was made from but the text of notes: what every output shows (see digest.cache)."""
+        content = self.content
+        parts = [self.settings.model_dump_json()]
+        parts += [f"{scan.path}\0{scan.digest}" for scan in self.scans.values()]
+        for edition in content.editions:
+            parts += [f"{edition.path}\0{edition.digest}", *(f"{note.path}\0{note.head_digest}" for note in edition.notes)]
+        parts += [f"{page.path}\0{page.digest}" for page in content.pages]
+        return digest_of(*parts)
 
     @property
     def latest(self) -> EditionEntry | None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import functools
 import multiprocessing
 import os
+import signal
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import jinja2
 import jinja2.runtime
@@ -22,6 +29,8 @@ from digest.views import PageContext, ScanView, bar_svg, humanize, long_date, pl
 if TYPE_CHECKING:
     from digest.outputs import Output
 
+T = TypeVar("T")
+PR_SET_PDEATHSIG = 1
 MIN_JOBS = 300  # outputs to render: below this, starting processes costs more than it saves
 CHUNK = 64  # outputs per task sent to a process: neighbours in the plan share work (an edition, its papers)
 SCAN_VIEWS = 256  # scan views a renderer keeps: the pages of one edition show the same few scans
@@ -32,31 +41,32 @@ class Templates:
     """Every template's source, read once: what each page is rendered with, and what the cache keys."""
 
     folder: Path
-    sources: dict[str, str]  # template name to source
+    sources: tuple[tuple[str, str], ...]  # (template name, source), by name
 
     @classmethod
     def read(cls, folder: Path, problems: Problems) -> Templates:
         """Read every template under folder (its static files excepted)."""
-        sources = {}
+        sources = []
         for path in files.find(folder, "", problems):
             name = path.relative_to(folder).as_posix()
             if not name.startswith("static/"):
                 text = files.read_text(path, problems)
                 if text is not None:
-                    sources[name] = text
-        return cls(folder, sources)
+                    sources.append((name, text))
+        return cls(folder, tuple(sorted(sources)))
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         """One digest of every template's name and source."""
-        return files.digest_of(*(part for name, text in sorted(self.sources.items()) for part in (name, text)))
+        return files.digest_of(*(part for source in self.sources for part in source))
 
     def load(self, name: str) -> tuple[str, str, Callable[[], bool]] | None:
         """A template's source, file name and up-to-date check, for jinja2.FunctionLoader."""
-        text = self.sources.get(name)
+        text = dict(self.sources).get(name)
         return None if text is None else (text, str(self.folder / name), lambda: True)
 
 
+@functools.lru_cache(maxsize=1)  # serve renders with the same templates build after build: each is compiled once
 def environment(templates: Templates) -> jinja2.Environment:
     """Jinja with autoescape on for every template, whatever its file name."""
     env = jinja2.Environment(
@@ -171,6 +181,29 @@ class Sink(Protocol):
         """Write one output."""
 
 
+@contextlib.contextmanager
+def pool(jobs: int, processes: int) -> Iterator[Executor]:
+    """An executor: of processes forked processes where jobs allows more than one and nothing but this thread runs, else this process."""
+    if jobs > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        with ProcessPoolExecutor(processes, multiprocessing.get_context("fork"), initializer=die_with_parent, initargs=(os.getpid(),)) as forked:
+            yield forked
+    else:
+        yield Here()
+
+
+class Here(Executor):
+    """Runs each function when submitted, in this process."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        """Run fn now; its result, or its exception, in a future."""
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+
 def workers() -> int:
     """The processors this process may run on."""
     try:
@@ -189,7 +222,7 @@ def render_all(renderer: Renderer, outputs: Sequence[Output], sink: Sink | None,
     For each output: whether it showed no note's text but those it lists (if not, the cache never reuses it).
     """
     if jobs > 1 and len(outputs) >= MIN_JOBS and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(jobs, _start, (renderer, outputs, sink)) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, _start, (renderer, outputs, sink, os.getpid())) as pool:
             done = [result for part in pool.imap(_render_range, chunks(len(outputs)), chunksize=1) for result in part]
     else:
         done = render_range(renderer, outputs, sink, range(len(outputs)))
@@ -228,10 +261,20 @@ def render_range(renderer: Renderer, outputs: Sequence[Output], sink: Sink | Non
 _work: tuple[Renderer, Sequence[Output], Sink | None] | None = None  # what a forked process renders, from the pool's initializer
 
 
-def _start(renderer: Renderer, outputs: Sequence[Output], sink: Sink | None) -> None:
+def _start(renderer: Renderer, outputs: Sequence[Output], sink: Sink | None, parent: int) -> None:
     """Begin a rendering process: keep its work (inherited through the fork, not sent)."""
     global _work
+    die_with_parent(parent)
     _work = (renderer, outputs, sink)
+
+
+def die_with_parent(parent: int) -> None:
+    """Have Linux end this process, forked by parent, when the build ends (say, killed): it must not write on into a site."""
+    prctl = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "prctl", None)  # Linux only
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the build ended before this process asked
+        os._exit(1)
 
 
 def _render_range(indices: range) -> list[Done]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
@@ -174,6 +176,23 @@ class Scan(ScanModel):
     hn_data: HNData = HNData()
 
 
+class CitedTitle(BaseModel):
+    """A cited paper's title, all a summary reads of it."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    title: Text
+
+
+class ScanSummary(BaseModel):
+    """What the library needs of a scan whose bytes were validated whole by an earlier build; the rest is not looked at."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    scan_version: int
+    paper: PaperInfo
+    methodology_tags: list[Text] = []
+    cited_papers: list[CitedTitle] = []
+
+
 @dataclass(frozen=True)
 class Tally:
     """Checks met out of checks that apply."""
@@ -221,7 +240,7 @@ def discussion(scan: Scan) -> tuple[int, int, int]:
     return (hn.total_points, hn.total_comments, engagement)
 
 
-def paper_id(scan: Scan, path: Path) -> str:
+def paper_id(scan: Scan | ScanSummary, path: Path) -> str:
     """A paper's id: its arXiv id, else its DOI, else the scan file's stem."""
     for candidate in (scan.paper.arxiv_id, scan.paper.doi):
         if candidate and candidate.strip():
@@ -249,7 +268,7 @@ class ScanFile:
     cited: list[str]  # the titles of the papers it cites, slugified (how papers are matched)
 
     @classmethod
-    def of(cls, scan: Scan, path: Path, digest: str) -> ScanFile:
+    def of(cls, scan: Scan | ScanSummary, path: Path, digest: str) -> ScanFile:
         """What the library keeps of a validated scan."""
         cited = list(dict.fromkeys(slugify(c.title) for c in scan.cited_papers))
         return cls(paper_id(scan, path), path, digest, scan.scan_version, scan.paper, list(scan.methodology_tags), cited)
@@ -266,11 +285,11 @@ class ScanFile:
         return validate_scan(data, [])
 
 
-def load_scans(folder: Path, problems: Problems, max_bytes: int) -> dict[str, ScanFile]:
-    """Validate every scan under folder; for each paper keep the highest scan_version."""
+def load_scans(folder: Path, problems: Problems, max_bytes: int, valid: Collection[str] = ()) -> dict[str, ScanFile]:
+    """Validate every scan under folder (only summed up if its bytes' digest is in valid); for each paper keep the highest scan_version."""
     chosen: dict[str, ScanFile] = {}
     for path in files.find(folder, ".json", problems):
-        loaded = load_scan(path, problems, max_bytes)
+        loaded = load_scan(path, problems, max_bytes, valid)
         if loaded is not None:
             chosen[loaded.id] = newer(chosen.get(loaded.id), loaded, problems)
     return dict(sorted(chosen.items()))
@@ -286,8 +305,8 @@ def newer(current: ScanFile | None, candidate: ScanFile, problems: Problems) -> 
     return current
 
 
-def load_scan(path: Path, problems: Problems, max_bytes: int) -> ScanFile | None:
-    """Read and validate one scan file straight from its bytes."""
+def load_scan(path: Path, problems: Problems, max_bytes: int, valid: Collection[str] = ()) -> ScanFile | None:
+    """Read and validate one scan file straight from its bytes; bytes an earlier build validated whole (valid) are only summed up."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -297,6 +316,10 @@ def load_scan(path: Path, problems: Problems, max_bytes: int) -> ScanFile | None
     except OSError as error:
         problems.add(path, f"cannot be read: {error.strerror}")
         return None
+    digest = files.digest_of(data)
+    if digest in valid and not maybe_unsafe(data):  # text to clean would be dropped with a warning, as the first time
+        with contextlib.suppress(ValidationError):  # a `null` meaning a default: read as the first time
+            return ScanFile.of(ScanSummary.model_validate_json(data), path, digest)
     dropped: list[int] = []
     try:
         scan = validate_scan(data, dropped)
@@ -305,7 +328,7 @@ def load_scan(path: Path, problems: Problems, max_bytes: int) -> ScanFile | None
         return None
     if dropped:
         problems.warn(path, f"dropped {sum(dropped):,} control or non-character code points (e.g. U+0000, U+FFFE) from its text")
-    return ScanFile.of(scan, path, files.digest_of(data))
+    return ScanFile.of(scan, path, digest)
 
 
 def validate_scan(data: bytes, dropped: list[int]) -> Scan:

@@ -7,6 +7,7 @@ added to HTML responses as they are served.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import html
 import io
 import shutil
@@ -187,8 +188,9 @@ class Preview:
         problems = Problems()
         site: pipeline.Site | pipeline.Unchanged | None
         try:
-            library = self.kept_library(changed or [], problems)
-            site = pipeline.build(self.options, problems, self.cache, library=library)
+            with pipeline.collecting_garbage_after():  # collected after each rebuild, while the editor reads the page
+                library = self.kept_library(changed or [], problems)
+                site = pipeline.build(self.options, problems, self.cache, library=library)
             if isinstance(site, pipeline.Site):
                 self.library, self.warnings = site.library, problems.warnings
         except Exception as error:  # a broken template or a bug: keep serving the last good site
@@ -206,10 +208,9 @@ class Preview:
         """
         if self.library is None or not changed:
             return None
-        library = self.library
-        notes = {note.path.resolve(): note for edition in library.content.editions for note in edition.notes}
-        templates = self.options.templates.resolve()
-        edited = [path.resolve() for path in changed if not path.resolve().is_relative_to(templates)]  # templates are not in it
+        library, templates = self.library, self.options.templates.resolve()
+        notes = {str(note.path): note for edition in library.content.editions for note in edition.notes}
+        edited = [self.content_path(path) for path in changed if not path.resolve().is_relative_to(templates)]  # templates are not in it
         if any(path not in notes for path in edited):
             return None
         found = Problems(problems.root)
@@ -225,6 +226,13 @@ class Preview:
         problems.items += [warning for warning in self.warnings if warning.path not in shown] + found.items
         return library
 
+    def content_path(self, path: Path) -> str:
+        """A changed file's path as the notes know theirs (under the content folder as given), or "" if it lies elsewhere."""
+        try:
+            return str(self.options.content / path.resolve().relative_to(self.options.content.resolve()))
+        except ValueError:
+            return ""
+
     def watch(self, report: Callable[[Attempt], None]) -> None:
         """Rebuild after every change to the content, scans or templates, until Ctrl-C or SIGTERM."""
         stop = threading.Event()
@@ -233,6 +241,7 @@ class Preview:
         try:
             for changes in watchfiles.watch(*folders, debounce=300, stop_event=stop):
                 report(self.rebuild(changed_files(changes)))
+                gc.collect()
         except KeyboardInterrupt:
             pass
         finally:

@@ -45,18 +45,19 @@ def unsafe_output(out: Path, inputs: list[Path]) -> str | None:
 def lock(out: Path, waiting: Callable[[], object] = lambda: None) -> Iterator[None]:
     """Hold the output folder's lock while building into it, calling waiting first if another build holds it.
 
-    The lock is a file beside the output, locked with flock: it goes with the process that holds it,
-    however that process ends. Holding it, the build clears what killed builds left beside the output.
+    The lock is a file beside the output, locked with lockf: it is the process's own (processes it
+    forks do not hold it) and goes with it, however it ends. Holding it, the build clears what killed
+    builds left beside the output.
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(out.parent / f".{out.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             waiting()
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.lockf(handle, fcntl.LOCK_EX)
         remove_leftovers(out)
         yield
     finally:

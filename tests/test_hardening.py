@@ -190,8 +190,9 @@ def test_every_template_is_rendered_with_autoescape_on() -> None:
     templates = render.Templates.read(ROOT / "templates", problems)
     env = render.environment(templates)
     assert env.autoescape is True and problems.items == []
-    assert "paper.html" in templates.sources and "static/style.css" not in templates.sources
-    for name, source in templates.sources.items():
+    names = dict(templates.sources)
+    assert "paper.html" in names and "static/style.css" not in names
+    for name, source in templates.sources:
         assert "autoescape false" not in source.replace(" ", " ").lower(), name
         assert "|safe" not in source.replace(" ", "") and "Markup(" not in source, name
 
