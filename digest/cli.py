@@ -197,6 +197,10 @@ def build(args: argparse.Namespace) -> int:
     if refusal:
         print(f"{options.out}: {refusal}", file=sys.stderr)
         return USAGE
+    refusal = write.unsafe_cache(options.cache, options.out, options.inputs) if options.cache else None
+    if refusal:
+        print(f"{options.cache}: {refusal}", file=sys.stderr)
+        return USAGE
     started = time.perf_counter()
     problems = Problems()
     waiting = f"Waiting for another build into {options.out}/ to finish"
@@ -261,7 +265,8 @@ def new_edition(args: argparse.Namespace) -> int:
         return PROBLEMS
     day = args.date or scaffold.next_date(library)
     if day is None:
-        print(f"{options.content / 'editions'}: no edition yet to follow; give the first one's date with --date YYYY-MM-DD", file=sys.stderr)
+        why = "the next edition would be dated after 9999-12-31" if library.content.editions else "no edition yet to follow"
+        print(f"{options.content / 'editions'}: {why}; give its date with --date YYYY-MM-DD", file=sys.stderr)
         return USAGE
     refused = Problems()
     made = scaffold.create(library, options.content, day, args.pick, refused)

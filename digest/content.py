@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from markdown_it import MarkdownIt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from digest import files, frontmatter, validation
 from digest.markdown import Document
 from digest.problems import Problems
 from digest.settings import DEFAULT_MAX_MARKDOWN_BYTES
+
+Text = StrictStr  # a string, never YAML's `!!binary` bytes, which would pass unchecked for one
 
 
 class FrontMatterModel(BaseModel):
@@ -29,30 +31,30 @@ class EditionMeta(FrontMatterModel):
     """Front matter of an edition's `index.md`."""
 
     date: dt.date | None = None
-    title: str | None = None
+    title: Text | None = None
     number: int | None = Field(default=None, ge=1)
-    summary: str | None = None
+    summary: Text | None = None
     draft: bool = False
 
 
 class PaperRef(FrontMatterModel):
     """A note's `paper:` mapping: a paper with no scan, or overrides for the scan's record."""
 
-    title: str | None = None
-    authors: list[str] | None = None
-    url: str | None = None
-    venue: str | None = None
+    title: Text | None = None
+    authors: list[Text] | None = None
+    url: Text | None = None
+    venue: Text | None = None
     year: int | None = None
 
 
 class NoteMeta(FrontMatterModel):
     """Front matter of a paper note."""
 
-    headline: str = Field(min_length=1)
-    scan: str | None = None
+    headline: Text = Field(min_length=1)
+    scan: Text | None = None
     paper: PaperRef | None = None
     order: int | None = None
-    tags: list[str] = []
+    tags: list[Text] = []
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -64,8 +66,8 @@ class NoteMeta(FrontMatterModel):
 class PageMeta(FrontMatterModel):
     """Front matter of a standalone page."""
 
-    title: str = Field(min_length=1)
-    description: str | None = None
+    title: Text = Field(min_length=1)
+    description: Text | None = None
     draft: bool = False
 
 

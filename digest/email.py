@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from digest.library import EditionEntry, NoteEntry
 from digest.plaintext import References, document_text, fill, underline
-from digest.views import PageContext, long_date
+from digest.views import PageContext, defang, long_date
 
 if TYPE_CHECKING:
     from digest.render import Renderer
@@ -67,10 +67,10 @@ def text_note(renderer: Renderer, ctx: PageContext, note: NoteEntry, refs: Refer
     """A note's headline, citation with links, editorial text and one-line scan summary."""
     paper = note.paper
     c = paper.citation
-    record = [c.title, ", ".join(c.authors), c.venue or "", str(c.year or "")]
+    record = [defang(c.title), defang(", ".join(c.authors)), defang(c.venue or ""), str(c.year or "")]
     links = [f"{label} {refs.cite(href)}" for label, href in c.links]
     citation = fill(" · ".join(part for part in [*record, *links] if part))
     body = document_text(ctx.note_body(note), lambda href: refs.cite(ctx.resolver(note.edition.url)(href)))
     sv = renderer.scans.get(paper.id)
-    scan = fill(f"Scan: {sv.summary}. The full scan {refs.cite(ctx.link(paper.url))}") if sv else ""
+    scan = fill(f"Scan: {defang(sv.summary)}. The full scan {refs.cite(ctx.link(paper.url))}") if sv else ""
     return TextNote(underline(note.headline, "-"), citation, body, scan)

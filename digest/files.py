@@ -90,6 +90,24 @@ def first_unsafe(text: str) -> int | None:
     return match.start() if match else None
 
 
+_REFERENCE = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")
+
+
+def unsafe_reference(text: str) -> int | None:
+    """The index of the first character reference (`&#12;`) to a character clean_text would drop, or None.
+
+    Markdown decodes references past any cleaning of its source: the renderer drops what they make (digest.markdown).
+    """
+    if "&#" not in text:
+        return None
+    for match in _REFERENCE.finditer(text):
+        decimal, hexadecimal = match.groups()
+        code = int(decimal) if decimal else int(hexadecimal, 16)
+        if code <= 0x10FFFF and first_unsafe(chr(code)) is not None:
+            return match.start()
+    return None
+
+
 def find(root: Path, suffix: str, problems: Problems) -> list[Path]:
     """Every file under root ending in suffix, sorted, each folder's files before its subfolders'; links that leave root are refused.
 
@@ -129,9 +147,9 @@ def _stays_inside(path: Path, top: Path, problems: Problems) -> bool:
 
 
 def read_text(path: Path, problems: Problems) -> str | None:
-    """A file's text as UTF-8, or None with a problem recorded."""
+    """A file's text as UTF-8 (a byte order mark, as some editors save, left out), or None with a problem recorded."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         problems.add(path, f"is not UTF-8 text (byte {error.start})")
     except OSError as error:

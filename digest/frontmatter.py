@@ -51,6 +51,9 @@ def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
     if bad is not None:
         problems.warn(path, f"dropped control or non-character code points (the first is U+{ord(text[bad]):04X})", text[:bad].count("\n") + 1)
         text = files.clean_text(text)
+    bad = files.unsafe_reference(text)
+    if bad is not None:
+        problems.warn(path, "dropped a character reference to a control code point (`&#12;` and the like)", text[:bad].count("\n") + 1)
     yaml_text, body, body_line = split(text)
     if yaml_text is None:
         problems.add(path, "no front matter: the file must start with a line `---`", 1)

@@ -6,9 +6,11 @@ import functools
 import re
 from urllib.parse import quote
 
-_ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
-_ARXIV_OLD = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/\d{7}$")
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# ASCII digits only (`\d` would take `７` and `٣`: a lookalike of a real id), the whole string (`$` would let a newline end it).
+_ARXIV_NEW = re.compile(r"[0-9]{4}\.[0-9]{4,5}")
+_ARXIV_OLD = re.compile(r"[a-z-]+(\.[A-Z]{2})?/[0-9]{7}")
+_DOI = re.compile(r"10\.[0-9]{4,9}/\S+")
+_VERSION = re.compile(r"v[0-9]+\Z")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -24,20 +26,20 @@ def normalize_id(raw: str) -> str:
         if lowered.startswith(prefix):
             value = value[len(prefix) :]
             lowered = value.lower()
-    unversioned = re.sub(r"v\d+$", "", value)
-    if _ARXIV_NEW.match(unversioned) or _ARXIV_OLD.match(unversioned):
+    unversioned = _VERSION.sub("", value)
+    if is_arxiv_id(unversioned):
         return unversioned
-    return lowered if _DOI.match(lowered) else value
+    return lowered if is_doi(lowered) else value
 
 
 def is_arxiv_id(value: str) -> bool:
     """True for a bare arXiv identifier, old or new style."""
-    return bool(_ARXIV_NEW.match(value) or _ARXIV_OLD.match(value))
+    return bool(_ARXIV_NEW.fullmatch(value) or _ARXIV_OLD.fullmatch(value))
 
 
 def is_doi(value: str) -> bool:
     """True for a DOI such as 10.1038/s41586-025-00000-0."""
-    return bool(_DOI.match(value))
+    return bool(_DOI.fullmatch(value))
 
 
 def quote_doi(doi: str) -> str:

@@ -15,6 +15,8 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 
+from digest import files
+
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
@@ -54,6 +56,15 @@ def _heading_anchors(state: StateCore) -> None:
             anchor = f"{base}-{count}"
         seen.add(anchor)
         token.attrSet("id", anchor)
+
+
+def _clean_text(state: StateCore) -> None:
+    """Drop from every token the characters no page or feed can carry, which character references (`&#12;`) can make."""
+    if "&#" not in state.src:
+        return
+    for token in state.tokens:
+        for part in [token, *(token.children or [])]:
+            part.content = files.clean_text(part.content)
 
 
 def _resolving(attribute: str) -> Any:
@@ -99,6 +110,7 @@ def new_parser(allow_html: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": allow_html, "maxNesting": 20})
     md.enable(["table", "strikethrough"])
     md.validateLink = safe_link  # type: ignore[method-assign]
+    md.core.ruler.push("clean_text", _clean_text)
     md.core.ruler.push("heading_anchors", _heading_anchors)
     md.add_render_rule("link_open", _resolving("href"))
     md.add_render_rule("image", _resolving("src"))

@@ -64,7 +64,7 @@ def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
         Output("sitemap.xml", function=feeds.sitemap, values={"urls": sitemap}, page=False),
         *copies(library, templates, problems),
     ]
-    check_paths(outputs, problems)
+    check_paths(outputs, templates, problems)
     return outputs
 
 
@@ -108,26 +108,34 @@ def copies(library: Library, templates: Path, problems: Problems) -> list[Output
     return outputs
 
 
-def check_paths(outputs: list[Output], problems: Problems) -> None:
-    """Record every output whose path another output has (as a file or as a folder), case aside, naming its input."""
+def check_paths(outputs: list[Output], templates: Path, problems: Problems) -> None:
+    """Record every output whose path another has, as a file or as its folder (case aside), at the input to blame."""
     owners: dict[str, Output] = {}
     for output in outputs:
-        key = output.path.lower()
-        other = owners.get(key)
-        if other is not None:
-            copied = output if output.copy is not None else other
-            problems.add(origin(copied, other), f"would overwrite the generated /{(other if copied is output else output).path}")
-        owners.setdefault(key, output)
-    folders = {folder: output for output in outputs for folder in parents(output.path.lower())}
+        other = owners.setdefault(output.path.lower(), output)
+        if other is not output:
+            problems.add(origin(culprit(output, other, templates)), f"would be published at /{output.path}, which the site already has")
+    folders: dict[str, Output] = {}
     for output in outputs:
-        if output.path.lower() in folders:
-            inside = folders[output.path.lower()]
-            problems.add(origin(output, inside), f"would be published at /{output.path}, where the site has the folder of /{inside.path}")
+        for folder in parents(output.path.lower()):
+            folders.setdefault(folder, output)
+    for output in outputs:
+        inside = folders.get(output.path.lower())
+        if inside is not None and culprit(output, inside, templates) is output:
+            problems.add(origin(output), f"would be published at /{output.path}, where the site has a folder (for /{inside.path})")
+        elif inside is not None:
+            problems.add(origin(inside), f"would be published at /{inside.path}, but the site has a file at /{output.path}")
 
 
-def origin(output: Output, other: Output) -> Path | str:
-    """The input to blame for output: its own, else the other output's, else the site."""
-    return output.origin or other.origin or "site"
+def culprit(one: Output, other: Output, templates: Path) -> Output:
+    """Of two clashing outputs, the one to blame: made for an input of the editor's, rather than the templates' or none."""
+    ranked = sorted((one, other), key=lambda output: (output.origin is None, output.origin is not None and output.origin.is_relative_to(templates)))
+    return ranked[0]
+
+
+def origin(output: Output) -> Path | str:
+    """The input an output is made for, or the site itself."""
+    return output.origin or "site"
 
 
 def parents(path: str) -> list[str]:

@@ -24,7 +24,7 @@ from digest import files
 from digest.library import EditionEntry, Library
 from digest.problems import Problems
 from digest.urls import page_url
-from digest.views import PageContext, ScanView, bar_svg, humanize, long_date, plural, scan_view, short_authors, thousands
+from digest.views import PageContext, ScanView, bar_svg, defang, humanize, long_date, plural, scan_view, short_authors, thousands
 
 if TYPE_CHECKING:
     from digest.outputs import Output
@@ -78,6 +78,7 @@ def environment(templates: Templates) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["long_date"] = long_date
+    env.filters["defang"] = defang
     env.filters["humanize"] = humanize
     env.filters["thousands"] = thousands
     env.filters["short_authors"] = short_authors

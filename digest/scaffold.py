@@ -29,9 +29,12 @@ class Scaffold:
 
 
 def next_date(library: Library) -> dt.date | None:
-    """`cadence_weeks` after the latest edition, drafts included; None when there is no edition yet."""
+    """`cadence_weeks` after the latest edition, drafts included; None when there is no edition yet, or that day is past 9999-12-31."""
     dates = [edition.date for edition in library.content.editions]
-    return max(dates) + dt.timedelta(weeks=library.settings.cadence_weeks) if dates else None
+    try:
+        return max(dates) + dt.timedelta(weeks=library.settings.cadence_weeks) if dates else None
+    except OverflowError:
+        return None
 
 
 def shortlist(library: Library) -> list[ScanFile]:

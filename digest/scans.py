@@ -23,6 +23,7 @@ from digest.problems import Problems
 Text = str  # every string of a scan is cleaned before validation when its bytes may need it (see validate_scan)
 OptionalText = Annotated[Text, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]})]  # `null` reads as the default
 SUPPORT_LEVELS = ("strong", "supported", "moderate", "weak", "unsupported")
+Count = Annotated[int, Field(ge=-(2**53), le=2**53)]  # a number any page, feed or sum can write out (JSON allows thousands of digits)
 
 
 class ScanModel(BaseModel):
@@ -82,7 +83,7 @@ class PaperInfo(ScanModel):
 
     title: Text = Field(min_length=1)
     authors: list[Text] = []
-    year: int | None = None
+    year: Count | None = None
     venue: Text | None = None
     arxiv_id: Text | None = None
     doi: Text | None = None
@@ -121,17 +122,17 @@ class CitedPaper(ScanModel):
 class EngagementFactor(ScanModel):
     """Why people might discuss the paper, scored 0 to 3."""
 
-    score: int
+    score: Count
     justification: OptionalText = ""
 
 
 class HNThread(ScanModel):
     """One Hacker News thread about the paper."""
 
-    id: int | Text | None = None
+    id: Count | Text | None = None
     title: Text | None = None
-    points: int | None = None
-    num_comments: int | None = None
+    points: Count | None = None
+    num_comments: Count | None = None
     created_at: Text | None = None
 
     @property
@@ -145,9 +146,9 @@ class HNData(ScanModel):
     """Hacker News discussion of the paper."""
 
     threads: list[HNThread] = []
-    top_points: int = 0
-    total_points: int = 0
-    total_comments: int = 0
+    top_points: Count = 0
+    total_points: Count = 0
+    total_comments: Count = 0
 
     @field_validator("threads", mode="before")
     @classmethod
@@ -162,7 +163,7 @@ Group = dict[str, CheckItem]
 class Scan(ScanModel):
     """A scan file: the rigor checklist, claims, red flags and discussion of one paper."""
 
-    scan_version: int
+    scan_version: Count
     paper_type: Text
     paper: PaperInfo
     checklist: dict[str, Group]
@@ -187,7 +188,7 @@ class ScanSummary(BaseModel):
     """What the library needs of a scan whose bytes were validated whole by an earlier build; the rest is not looked at."""
 
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
-    scan_version: int
+    scan_version: Count
     paper: PaperInfo
     methodology_tags: list[Text] = []
     cited_papers: list[CitedTitle] = []

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from digest import files, validation
 from digest.problems import Problems
@@ -21,18 +21,18 @@ class Author(BaseModel):
     """The digest's author, as named in the feeds."""
 
     model_config = ConfigDict(extra="allow")
-    name: str
-    email: str | None = None
+    name: StrictStr = Field(min_length=1)
+    email: StrictStr | None = None
 
 
 class Settings(BaseModel):
     """What `site.yaml` may say; every field but the title has a default."""
 
     model_config = ConfigDict(extra="allow")
-    title: str
-    description: str = ""
-    base_url: str = "http://localhost:8000/"
-    language: str = "en"
+    title: StrictStr = Field(min_length=1)  # strict: YAML's `!!binary` makes bytes, which would pass unchecked
+    description: StrictStr = ""
+    base_url: StrictStr = "http://localhost:8000/"
+    language: StrictStr = Field(default="en", min_length=1)
     author: Author = Field(default_factory=lambda: Author(name="The editors"))
     cadence_weeks: int = Field(default=6, ge=1, le=52)
     max_scan_bytes: int = Field(default=DEFAULT_MAX_SCAN_BYTES, ge=1)
@@ -43,10 +43,18 @@ class Settings(BaseModel):
     @field_validator("base_url")
     @classmethod
     def absolute_base_url(cls, value: str) -> str:
-        """Require an absolute http(s) URL, and end it with a slash."""
+        """Require an absolute http(s) URL of a host and a path only (every feed and canonical link starts with it); end it with a slash."""
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an absolute http:// or https:// URL")
+        if parts.query or parts.fragment or "?" in value or "#" in value:
+            raise ValueError("must have no query (`?…`) or fragment (`#…`): every link in the site and the feeds is made by adding to it")
+        if any(c.isspace() or not c.isprintable() or c in "\\<>\"'`^{|}" for c in value):
+            raise ValueError("must not hold spaces or characters that cannot stand in a URL; percent-encode them")
+        try:
+            parts.port  # noqa: B018  (reading it checks it)
+        except ValueError:
+            raise ValueError(f"has a port that is not a number from 0 to 65535 ({parts.netloc!r})") from None
         return value if value.endswith("/") else value + "/"
 
     @property
@@ -60,17 +68,16 @@ def load_settings(path: Path, problems: Problems, base_url: str | None = None) -
     if not path.is_file():
         problems.add(path, "site settings file is missing (it needs at least `title:`)")
         return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except UnicodeDecodeError:
-        problems.add(path, "is not UTF-8 text")
+    text = files.read_text(path, problems)
+    if text is None:
         return None
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
         problems.add(path, f"not valid YAML: {error.problem or error}", line)
         return None
     except yaml.reader.ReaderError as error:
-        text = path.read_text(encoding="utf-8")
         problems.add(path, f"not valid YAML: {error}", text[: max(error.position, 0)].count("\n") + 1)
         return None
     except yaml.YAMLError as error:
@@ -97,14 +104,14 @@ def load_settings(path: Path, problems: Problems, base_url: str | None = None) -
     try:
         return Settings.model_validate(data)
     except ValidationError as error:
-        lines = _key_lines(path)
+        lines = _key_lines(text)
         validation.report_lines(path, error, problems, lambda key: lines.get(str(key), 1))
         return None
 
 
-def _key_lines(path: Path) -> dict[str, int]:
-    """Lines of the top-level keys of a YAML file."""
-    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+def _key_lines(text: str) -> dict[str, int]:
+    """Lines of the top-level keys of a YAML text."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {str(key.value): key.start_mark.line + 1 for key, _ in node.value}

@@ -25,6 +25,9 @@ def describe(error: dict[str, object]) -> str:
     kind = str(error["type"])
     if kind == "missing":
         return "required field is missing"
+    if kind == "value_error":  # our own validators' words, without pydantic's "Value error, "
+        context = error.get("ctx")
+        return str(context["error"]) if isinstance(context, dict) and "error" in context else message
     if kind.endswith("_type") or kind.endswith("_parsing"):
         found = type(error.get("input")).__name__
         return f"{message[0].lower()}{message[1:]} (found {_json_name(found)})"
@@ -33,9 +36,8 @@ def describe(error: dict[str, object]) -> str:
 
 def _json_name(python_type: str) -> str:
     """The JSON or YAML word for a Python type name."""
-    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "list", "dict": "mapping", "NoneType": "null"}.get(
-        python_type, python_type
-    )
+    names = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "list", "dict": "mapping", "NoneType": "null"}
+    return (names | {"bytes": "binary data (`!!binary`)"}).get(python_type, python_type)
 
 
 def report_json(path: Path, error: ValidationError, problems: Problems, prefix: tuple[int | str, ...] = ()) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -34,6 +35,14 @@ def humanize(name: str) -> str:
     """`claims_and_evidence` → `Claims and evidence`."""
     words = name.replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+_LINKABLE = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S*|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b(?:/\S*)?")
+
+
+def defang(text: str) -> str:
+    """`http://x.example/a` → `http[:]//x[.]example/a`: scan text that a mail client would make a live link, made plain."""
+    return _LINKABLE.sub(lambda found: found.group().replace("://", "[:]//").replace(".", "[.]").replace("@", "[@]"), text)
 
 
 def long_date(day: dt.date) -> str:

@@ -41,6 +41,16 @@ def unsafe_output(out: Path, inputs: list[Path]) -> str | None:
     return None
 
 
+def unsafe_cache(cache: Path, out: Path, inputs: list[Path]) -> str | None:
+    """Why cache must not hold the build cache, or None: it is, holds or lies in the output or an input folder."""
+    target = cache.resolve()
+    for folder, what in [(out, "the output folder, which would publish it"), *((folder, f"the input folder {folder}") for folder in inputs)]:
+        other = folder.resolve()
+        if target == other or target.is_relative_to(other) or other.is_relative_to(target):
+            return f"refusing to keep the cache in {cache}: it is, holds or lies inside {what}"
+    return None
+
+
 @contextlib.contextmanager
 def lock(out: Path, waiting: Callable[[], object] = lambda: None) -> Iterator[None]:
     """Hold the output folder's lock while building into it, calling waiting first if another build holds it.

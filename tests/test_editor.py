@@ -142,6 +142,27 @@ def test_new_needs_a_date_for_the_first_edition(site: Path) -> None:
     assert (site / "content/editions/2026-01-08/index.md").is_file()
 
 
+def test_new_after_the_last_day_of_9999_asks_for_a_date(site: Path) -> None:
+    last = site / "content/editions/9999-12-31"
+    last.mkdir()
+    (last / "index.md").write_text("---\ndraft: true\n---\nThe last edition there can be.\n")
+    result = run_cli(site, "new")
+    assert result.code == 2 and "after 9999-12-31; give its date with --date YYYY-MM-DD" in result.err, result.err
+    assert "Traceback" not in result.err and sorted(p.name for p in (site / "content/editions").iterdir())[-1] == "9999-12-31"
+
+
+def test_new_names_a_scan_whose_engagement_score_no_page_can_write(site: Path) -> None:
+    shutil.rmtree(site / "content/editions/2026-04-09")  # gamma is on the shortlist
+    add_scan(site, "delta.json", "2503.00003", "Paper Delta", 900)
+    data = json.loads((site / "scans/delta.json").read_text())
+    data["engagement_factors"] = {"novelty": {"score": int("9" * 4000), "justification": "very"}}
+    (site / "scans/delta.json").write_text(json.dumps(data))
+    result = run_cli(site, "new")
+    assert result.code == 1, result.err
+    assert result.err.startswith("scans/delta.json: $.engagement_factors.novelty.score: input should be less than or equal to"), result.err
+    assert "Traceback" not in result.err
+
+
 def test_new_shortlists_most_discussed_first_and_picked_notes_pass_check(site: Path) -> None:
     shutil.rmtree(site / "content/editions/2026-04-09")  # the draft that covers gamma
     add_scan(site, "delta.json", "2503.00003", "Paper Delta: much discussed", 900)

@@ -18,6 +18,8 @@ ALPHA = "content/editions/2026-01-15/01-alpha.md"
 BETA_SCAN = "scans/beta.json"
 BETA_NOTE = "content/editions/2026-01-15/02-beta.md:3: `scan: 10.5555/Beta.2025` names no scan in the scans folder"
 
+NO_QUERY = "must have no query (`?…`) or fragment (`#…`): every link in the site and the feeds is made by adding to it"
+
 # One invalid variant of the fixture site per kind of error: the files written, and the exact lines expected.
 BROKEN_SITES = {
     "missing scan": (
@@ -81,7 +83,67 @@ BROKEN_SITES = {
     ),
     "relative base_url": (
         {"content/site.yaml": "title: T\nbase_url: /digest/\n"},
-        ["content/site.yaml:2: `base_url`: value error, must be an absolute http:// or https:// URL"],
+        ["content/site.yaml:2: `base_url`: must be an absolute http:// or https:// URL"],
+    ),
+    "base_url with a query": (
+        {"content/site.yaml": "title: T\nbase_url: https://x.example/?utm=1\n"},
+        ["content/site.yaml:2: `base_url`: " + NO_QUERY],
+    ),
+    "base_url with a fragment": (
+        {"content/site.yaml": "title: T\nbase_url: 'https://x.example/#top'\n"},
+        ["content/site.yaml:2: `base_url`: " + NO_QUERY],
+    ),
+    "base_url with a space": (
+        {"content/site.yaml": "title: T\nbase_url: https://x.example/my digest/\n"},
+        ["content/site.yaml:2: `base_url`: must not hold spaces or characters that cannot stand in a URL; percent-encode them"],
+    ),
+    "base_url with a port that is not one": (
+        {"content/site.yaml": "title: T\nbase_url: https://x.example:99999/\n"},
+        ["content/site.yaml:2: `base_url`: has a port that is not a number from 0 to 65535 ('x.example:99999')"],
+    ),
+    "empty site title": (
+        {"content/site.yaml": 'title: ""\nbase_url: https://x.example/\n'},
+        ["content/site.yaml:1: `title`: string should have at least 1 character"],
+    ),
+    "site title as binary": (
+        {"content/site.yaml": "title: !!binary VGl0bGU=\nbase_url: https://x.example/\n"},
+        ["content/site.yaml:1: `title`: input should be a valid string (found binary data (`!!binary`))"],
+    ),
+    "headline as binary": (
+        {ALPHA: "---\nheadline: !!binary QWxwaGE=\nscan: 2501.00001\n---\nBody.\n"},
+        [f"{ALPHA}:2: `headline`: input should be a valid string (found binary data (`!!binary`))"],
+    ),
+    "tag as binary": (
+        {ALPHA: "---\nheadline: Alpha\nscan: 2501.00001\ntags: [ok, !!binary AAE=]\n---\nBody.\n"},
+        [f"{ALPHA}:4: `tags.1`: input should be a valid string (found binary data (`!!binary`))"],
+    ),
+    "page named like the RSS feed": (
+        {"content/pages/feed.xml.md": "---\ntitle: Feed\n---\nx\n"},
+        ["content/pages/feed.xml.md: would be published at /feed.xml/index.html, but the site has a file at /feed.xml"],
+    ),
+    "page named like the home page": (
+        {"content/pages/index.html.md": "---\ntitle: Home\n---\nx\n"},
+        ["content/pages/index.html.md: would be published at /index.html/index.html, but the site has a file at /index.html"],
+    ),
+    "page named like the sitemap": (
+        {"content/pages/sitemap.xml.md": "---\ntitle: Map\n---\nx\n"},
+        ["content/pages/sitemap.xml.md: would be published at /sitemap.xml/index.html, but the site has a file at /sitemap.xml"],
+    ),
+    "page named like the style sheet": (
+        {"content/pages/style.css.md": "---\ntitle: Style\n---\nx\n"},
+        ["content/pages/style.css.md: would be published at /style.css/index.html, but the site has a file at /style.css"],
+    ),
+    "static file where the site has a folder": (
+        {"content/static/papers": "a file"},
+        ["content/static/papers: would be published at /papers, where the site has a folder (for /papers/index.html)"],
+    ),
+    "static file where the site has a page": (
+        {"content/static/tags/index.html": "<p>mine</p>"},
+        ["content/static/tags/index.html: would be published at /tags/index.html, which the site already has"],
+    ),
+    "scan whose id is index.html": (
+        {"scans/index.html.json": "copy:scans/gamma.json", ALPHA: "---\nheadline: Alpha\nscan: index.html\n---\nBody.\n"},
+        ["scans/index.html.json: would be published at /papers/index.html/index.html, but the site has a file at /papers/index.html"],
     ),
     "page that would replace a section": (
         {"content/pages/papers.md": "---\ntitle: Papers\n---\nx\n"},
@@ -91,11 +153,15 @@ BROKEN_SITES = {
 
 
 def apply(site: Path, files: dict[str, str]) -> None:
-    """Write each broken file; `patch:a.b=VALUE` edits one field of a JSON file instead."""
+    """Write each broken file; `patch:a.b=VALUE` edits one field of a JSON file instead, `copy:PATH` copies a scan without its ids."""
     for relative, text in files.items():
         path = site / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        if text.startswith("patch:"):
+        if text.startswith("copy:"):
+            data = json.loads((site / text.removeprefix("copy:")).read_text())
+            data["paper"].update(arxiv_id=None, doi=None, title="A paper known by its file's name")
+            text = json.dumps(data)
+        elif text.startswith("patch:"):
             dotted, value = text.removeprefix("patch:").split("=", 1)
             data = json.loads(path.read_text())
             *parents, last = dotted.split(".")
@@ -253,3 +319,64 @@ def test_null_in_a_scan_means_the_fields_default_also_where_text_is_cleaned(site
     assert validate_scan(json.dumps(data).encode(), dropped) == expected and dropped == []
     data["paper_type"] += "\u0007"  # a control character: the scan is cleaned first, another way of reading it
     assert validate_scan(json.dumps(data).encode(), dropped) == expected and dropped == [1]
+
+
+def test_a_character_reference_to_a_control_code_point_is_dropped_with_a_warning(site: Path) -> None:
+    note = site / ALPHA
+    text = note.read_text(encoding="utf-8") + "A&#12;B and A&#x0C;B.\n"
+    note.write_text(text, encoding="utf-8")
+    result = run_cli(site)
+    assert result.code == 0, result.err
+    assert f"{ALPHA}:{text.count(chr(10))}: warning: dropped a character reference to a control code point" in result.err
+    for path, data in tree(site / "_site").items():
+        assert b"\x0c" not in data, path
+    assert "AB and AB." in (site / "_site/editions/2026-01-15/index.html").read_text(encoding="utf-8")
+    for name in ("feed.xml", "atom.xml"):
+        assert not feedparser.parse((site / "_site" / name).read_bytes()).bozo
+
+
+def test_a_note_saved_with_a_byte_order_mark_is_read(site: Path) -> None:
+    note = site / ALPHA
+    note.write_bytes(b"\xef\xbb\xbf" + note.read_bytes())
+    settings = site / "content/site.yaml"
+    settings.write_bytes(b"\xef\xbb\xbf" + settings.read_bytes())
+    result = run_cli(site)
+    assert result.code == 0, result.err
+    assert "Alpha measures things better" in (site / "_site/editions/2026-01-15/index.html").read_text(encoding="utf-8")
+
+
+def test_an_id_in_lookalike_digits_is_no_arxiv_id(site: Path) -> None:
+    scan = json.loads((site / BETA_SCAN).read_text())
+    scan["paper"].update(arxiv_id="２５０１.０００９９", doi=None)  # fullwidth digits: not the arXiv id 2501.00099
+    (site / BETA_SCAN).write_text(json.dumps(scan), encoding="utf-8")
+    note = site / "content/editions/2026-01-15/02-beta.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("scan: 10.5555/Beta.2025", "scan: ２５０１.０００９９"), encoding="utf-8")
+    result = run_cli(site)
+    assert result.code == 0, result.err
+    for path in (site / "_site").rglob("*.html"):
+        page = path.read_text(encoding="utf-8")
+        assert "arxiv.org/abs/２" not in page and 'name="citation_arxiv_id" content="２' not in page, path
+    pages = [p for p in (site / "_site/papers").glob("*/index.html") if "２５０１" in p.read_text(encoding="utf-8")]
+    assert pages and all(p.parent.name.isascii() for p in pages)
+
+
+@pytest.mark.parametrize(("out", "cache"), [("_site", "_site/.cache"), ("_site", "_site"), ("_site/out", "_site"), ("_site", "content/.cache")])
+def test_a_cache_in_the_output_or_an_input_is_refused(site: Path, out: str, cache: str) -> None:
+    before = tree(site)
+    result = run_cli(site, "--out", out, "--cache", cache)
+    assert result.code == 2 and f"refusing to keep the cache in {cache}" in result.err, result.err
+    assert tree(site) == before
+
+
+def test_urls_in_scan_text_are_no_links_in_the_emails(site: Path) -> None:
+    scan = json.loads((site / BETA_SCAN).read_text())
+    scan["paper"]["title"] = "Win a prize at http://evil.example/claim or www.evil.example today"
+    scan["paper"]["venue"] = "evil.example"
+    (site / BETA_SCAN).write_text(json.dumps(scan), encoding="utf-8")
+    assert run_cli(site).code == 0
+    for name in ("email.txt", "email.html"):
+        text = (site / "_site/editions/2026-01-15" / name).read_text(encoding="utf-8")
+        assert "Win a prize at" in text
+        assert "http://evil" not in text and "www.evil.example" not in text and " evil.example" not in text, name
+    email = BeautifulSoup((site / "_site/editions/2026-01-15/email.html").read_text(encoding="utf-8"), "html.parser")
+    assert not [a for a in email.find_all("a") if "evil" in a.get("href", "")]
