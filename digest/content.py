@@ -98,6 +98,7 @@ class Edition:
     assets: list[Path]
     digest: str  # of index.md as read
     key_lines: dict[str, int] = field(default_factory=dict)
+    body_line: int = 1  # the file line on which the introduction starts
 
 
 @dataclass
@@ -110,6 +111,7 @@ class Page:
     body: Document
     digest: str  # of the file as read
     key_lines: dict[str, int] = field(default_factory=dict)
+    body_line: int = 1  # the file line on which the text starts
 
 
 @dataclass
@@ -173,7 +175,7 @@ def load_edition(folder: Path, md: MarkdownIt, problems: Problems, max_bytes: in
     notes.sort(key=lambda n: (n.meta.order is None, n.meta.order or 0, n.path.name))
     intro = Document(md, parsed.body)
     assets = [p for p in inside if p.suffix != ".md"]
-    return Edition(index, folder.name, date, meta, intro, notes, assets, digest(parsed), parsed.key_lines)
+    return Edition(index, folder.name, date, meta, intro, notes, assets, digest(parsed), parsed.key_lines, parsed.body_line)
 
 
 def load_note(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int = DEFAULT_MAX_MARKDOWN_BYTES) -> Note | None:
@@ -201,7 +203,7 @@ def load_page(path: Path, md: MarkdownIt, problems: Problems, max_bytes: int) ->
     if found is None:
         return None
     meta, parsed = found
-    return Page(path, path.stem, meta, Document(md, parsed.body), digest(parsed), parsed.key_lines)
+    return Page(path, path.stem, meta, Document(md, parsed.body), digest(parsed), parsed.key_lines, parsed.body_line)
 
 
 def digest(parsed: frontmatter.FrontMatter) -> str:
@@ -239,5 +241,6 @@ def validate(model: type[M], parsed: frontmatter.FrontMatter, path: Path, proble
     try:
         return model.model_validate(parsed.data)
     except ValidationError as error:
-        validation.report_lines(path, error, problems, parsed.line_of)
+        unknown = {str(key): parsed.line_of(key) for key in parsed.data if key not in model.model_fields}  # maybe misspelled fields
+        validation.report_lines(path, error, problems, parsed.line_of, model, unknown)
         return None

@@ -1,17 +1,30 @@
-"""Each edition as plain text for a newsletter service: `email.txt` (its `email.html` is a template, `email.html`)."""
+"""Each edition ready for a newsletter service: `email.html` (its style sheet written onto each element) and `email.txt`."""
 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import css_inline
+
 from digest.library import EditionEntry, NoteEntry
 from digest.plaintext import References, document_text, fill, underline
-from digest.views import PageContext, defang, long_date
+from digest.views import PageContext, ScanView, defang, long_date, plural, short_authors
 
 if TYPE_CHECKING:
     from digest.render import Renderer
+
+
+INLINER = css_inline.CSSInliner(keep_style_tags=False, keep_link_tags=False, load_remote_stylesheets=False)
+CLASSES = re.compile(r' class="[^"]*"')  # attributes only: text is escaped, so a quote in it is never `"`
+
+
+def email_html(renderer: Renderer, edition: EditionEntry) -> str:
+    """The edition as HTML for a newsletter service: `email.html`, its style sheet written onto each element, then left out with the classes."""
+    page = renderer.page("email.html", f"{edition.url}email.html", absolute=True, bare=True, edition=edition)
+    return CLASSES.sub("", INLINER.inline(page))
 
 
 @dataclass(frozen=True)
@@ -67,10 +80,21 @@ def text_note(renderer: Renderer, ctx: PageContext, note: NoteEntry, refs: Refer
     """A note's headline, citation with links, editorial text and one-line scan summary."""
     paper = note.paper
     c = paper.citation
-    record = [defang(c.title), defang(", ".join(c.authors)), defang(c.venue or ""), str(c.year or "")]
+    record = [defang(c.title), defang(short_authors(c.authors)), defang(c.venue or ""), str(c.year or "")]
     links = [f"{label} {refs.cite(href)}" for label, href in c.links]
     citation = fill(" · ".join(part for part in [*record, *links] if part))
     body = document_text(ctx.note_body(note), lambda href: refs.cite(ctx.resolver(note.edition.url)(href)))
     sv = renderer.scans.get(paper.id)
-    scan = fill(f"Scan: {defang(sv.summary)}. The full scan {refs.cite(ctx.link(paper.url))}") if sv else ""
+    scan = scan_text(sv, f"The full scan {refs.cite(ctx.link(paper.url) + '#scan')}") if sv else ""
     return TextNote(underline(note.headline, "-"), citation, body, scan)
+
+
+def scan_text(sv: ScanView, link: str) -> str:
+    """A scan in brief, as in email.html: its figures, every red flag by name, the least supported claim, and the link."""
+    figures = f"The scan: {sv.paper_type} · {sv.tally.met} of {sv.tally.applicable} checks met"
+    lines = [figures + (f" · claims: {sv.support_text}" if sv.support else "")]
+    if sv.red_flags:
+        lines.append(f"{plural(len(sv.red_flags), 'red flag')}: " + "; ".join(flag.flag for flag in sv.red_flags))
+    if sv.weakest:
+        lines.append(f"Least supported claim ({sv.weakest.support}): {sv.weakest.claim}")
+    return "\n".join(fill(defang(line)) for line in [*lines, link])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)  # libyaml's loader, wher
 # libyaml nests on the C stack and crashes the process on some 60,000 levels (`[[[[...` or `- - - ...`);
 # longer front matter, never seen in a real note, goes to the pure-Python loader, which stops at its recursion limit.
 FAST_LOAD_LIMIT = 16 * 1024
+_KEY_VALUE = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"][^:]*?):\s+(.*\S)")  # `key: value`, also as a list item
+_COMMENT = re.compile(r"\s+#.*$")  # a comment ends a plain value
 
 
 @dataclass
@@ -34,15 +38,20 @@ class FrontMatter:
         return self.key_lines.get(str(key), 1)
 
 
+class UnclosedFence(ValueError):
+    """Front matter opened by a `---` line that no later `---` line closes."""
+
+
 def split(text: str) -> tuple[str | None, str, int]:
-    """Separate `---` fenced YAML from the body; None when there is no front matter."""
+    """Separate `---` fenced YAML from the body; None when there is no front matter; UnclosedFence without a closing fence."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != FENCE:
         return None, text, 1
     for index, line in enumerate(lines[1:], start=1):
         if line.rstrip() == FENCE:
             return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
-    return "".join(lines[1:]), "", len(lines) + 1
+    # Read as YAML, the body would fail with a confusing error on some line of the text, or pass as a key.
+    raise UnclosedFence
 
 
 def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
@@ -54,7 +63,11 @@ def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
     bad = files.unsafe_reference(text)
     if bad is not None:
         problems.warn(path, "dropped a character reference to a control code point (`&#12;` and the like)", text[:bad].count("\n") + 1)
-    yaml_text, body, body_line = split(text)
+    try:
+        yaml_text, body, body_line = split(text)
+    except UnclosedFence:
+        problems.add(path, f'front matter has no closing line "{FENCE}": end it with a line of three dashes before the text', 1)
+        return None
     if yaml_text is None:
         problems.add(path, "no front matter: the file must start with a line `---`", 1)
         return None
@@ -110,7 +123,7 @@ def _careful_load(path: Path, yaml_text: str, problems: Problems) -> tuple[yaml.
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 2 if mark is not None else 1
-        problems.add(path, f"front matter is not valid YAML: {error.problem or error}", line)
+        problems.add(path, f"front matter is not valid YAML: {error.problem or error}{_hint(error, yaml_text)}", line)
         return None
     except RecursionError:
         problems.add(path, "front matter is not valid YAML: it is nested too deeply", 2)
@@ -122,6 +135,27 @@ def _careful_load(path: Path, yaml_text: str, problems: Problems) -> tuple[yaml.
     finally:
         loader.dispose()
     return node, data
+
+
+def _hint(error: yaml.MarkedYAMLError, yaml_text: str) -> str:
+    """Advice for the YAML error editors make most: a value holding `: ` that is not quoted."""
+    if error.problem != "mapping values are not allowed here" or error.problem_mark is None:
+        return ""
+    lines = yaml_text.splitlines()
+    index = error.problem_mark.line
+    match = _KEY_VALUE.match(lines[index]) if index < len(lines) else None
+    hint = '; a value with ": " in it must be quoted'
+    if match is None or not re.search(r":(\s|$)", match[2]):  # the colon is not in this line's value: no example to give
+        return hint
+    key, value = match.groups()
+    return f"{hint}, e.g. {key}: {_quoted(_COMMENT.sub('', value))}"
+
+
+def _quoted(value: str) -> str:
+    """A value as a quoted YAML scalar: in double quotes, or in single quotes if it holds a double quote."""
+    if '"' in value:
+        return "'" + value.replace("'", "''") + "'"
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a double-quoted YAML scalar
 
 
 def _reader_line(yaml_text: str, error: yaml.reader.ReaderError) -> int:

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from digest.library import EditionEntry, PaperEntry
 
 if TYPE_CHECKING:
+    from digest.scans import CitedPaper
     from digest.views import PageContext, ScanView
 
 
@@ -142,6 +143,8 @@ def scholarly_article(ctx: PageContext, paper: PaperEntry, scan: ScanView | None
         data["description"] = describe(scan.scan.key_findings, 500)
     if paper.tags:
         data["keywords"] = [tag.name for tag in paper.tags]
+    if scan and scan.scan.cited_papers:
+        data["citation"] = [cited_work(ctx, cited) for cited in scan.scan.cited_papers]
     data["mainEntityOfPage"] = ctx.canonical
     data["review"] = {
         "@type": "Review",
@@ -153,6 +156,15 @@ def scholarly_article(ctx: PageContext, paper: PaperEntry, scan: ScanView | None
     if paper.notes:
         data["review"]["datePublished"] = paper.notes[0].edition.edition.date.isoformat()
     return data
+
+
+def cited_work(ctx: PageContext, cited: CitedPaper) -> dict[str, Any]:
+    """A paper the scanned paper cites, with the address of its page where the digest covers it."""
+    work: dict[str, Any] = {"@type": "CreativeWork", "name": cited.title}
+    covered = ctx.library.covered_paper(cited)
+    if covered is not None:
+        work["url"] = ctx.base_url + covered.url
+    return work
 
 
 def paper_reference(paper: PaperEntry) -> dict[str, Any]:

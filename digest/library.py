@@ -13,8 +13,8 @@ from digest.files import digest_of
 from digest.ids import is_arxiv_id, is_doi, normalize_id, quote_doi
 from digest.markdown import slugify
 from digest.problems import Problems
-from digest.related import Relations
-from digest.scans import ScanFile
+from digest.related import Relations, citation_keys, link_citations
+from digest.scans import CitedPaper, ScanFile, cited_ids
 from digest.settings import Settings
 from digest.urls import check_urls, safe_slug, tag_slug
 
@@ -54,6 +54,7 @@ class PaperEntry:
     scan: ScanFile | None
     notes: list[NoteEntry] = field(default_factory=list)
     relations: Relations | None = field(default=None, repr=False)
+    cited_by: list[PaperEntry] = field(default_factory=list)  # the covered papers whose scans cite this one
 
     @property
     def related(self) -> list[PaperEntry]:
@@ -191,6 +192,22 @@ class Library:
         parts += [f"{page.path}\0{page.digest}" for page in content.pages]
         return digest_of(*parts)
 
+    @functools.cached_property
+    def covered(self) -> dict[str, PaperEntry]:
+        """Each covered paper by its title slugified, its arXiv id and DOI (see covered_paper)."""
+        found: dict[str, PaperEntry] = {}
+        for paper in self.papers:
+            for key in citation_keys(paper.citation):
+                found.setdefault(key, paper)
+        return found
+
+    def covered_paper(self, cited: CitedPaper) -> PaperEntry | None:
+        """The paper a scan cites, if the site covers it (matched by arXiv id or DOI, else by title)."""
+        for key in (*cited_ids(cited), slugify(cited.title)):
+            if key in self.covered:
+                return self.covered[key]
+        return None
+
     @property
     def latest(self) -> EditionEntry | None:
         """The newest included edition."""
@@ -212,6 +229,7 @@ def build_library(settings: Settings, scans: dict[str, ScanFile], content: Conte
     relations = Relations(list(papers.values()))
     for paper in papers.values():
         paper.relations = relations
+    link_citations(sorted(papers.values(), key=lambda p: (p.citation.title.lower(), p.id)))
     covered = {scan.id for scan in (covered_scan(n, aliases) for e in content.editions for n in e.notes) if scan}
     library = Library(
         settings,

@@ -1,4 +1,4 @@
-"""House-style warnings for `check`: the note's shape, headlines, repeats, figures and front matter keys."""
+"""House-style warnings for `check`: the note's shape, headlines, placeholders left in, repeats, figures and front matter keys."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from digest.content import Note
 from digest.ids import is_arxiv_id
 from digest.library import Library, NoteEntry, PaperEntry
+from digest.markdown import Document
 from digest.problems import Problems
 from digest.scans import ScanFile, checklist_groups
 
@@ -24,16 +25,26 @@ MAX_HEADLINE = 90
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # A figure worth checking: a percentage, a multiple, or a number with a thousands separator or decimals.
 FIGURE = re.compile(rf"(?<![\w.,])(?<![A-Za-z]-)({NUMBER})(\s?%|[x×](?!\w))?")
+# `new` starts each of its placeholders with this word; an editor's own TODO is as unfinished.
+PLACEHOLDER = re.compile(r"\bTODO\b")
 
 
 def lint(library: Library, problems: Problems) -> None:
     """Record every house-style warning for the editions, notes and pages being built."""
     for edition in library.editions:
-        unknown_keys(edition.edition.path, edition.edition.meta, edition.edition.key_lines, problems)
+        index = edition.edition
+        unknown_keys(index.path, index.meta, index.key_lines, problems)
+        if not index.meta.draft:  # a draft may hold placeholders; one about to be published may not
+            placeholders(index.path, index.meta, index.key_lines, index.intro, index.body_line, problems)
+            for entry in edition.notes:
+                note = entry.note
+                placeholders(note.path, note.meta, note.key_lines, note.body, note.body_line, problems)
         for entry in edition.notes:
             lint_note(entry, problems)
     for page in library.pages:
         unknown_keys(page.path, page.meta, page.key_lines, problems)
+        if not page.meta.draft:
+            placeholders(page.path, page.meta, page.key_lines, page.body, page.body_line, problems)
     for paper in library.papers:
         repeated_coverage(paper, problems)
 
@@ -94,6 +105,54 @@ def unknown_keys(path: Path, meta: BaseModel, key_lines: dict[str, int], problem
         close = difflib.get_close_matches(str(key), known, n=1)
         hint = f"; did you mean `{prefix}{close[0]}`?" if close else ""
         problems.warn(path, f"unknown front matter key `{prefix}{key}`, which is ignored{hint}", key_lines.get(str(key), line))
+
+
+# ---------------------------------------------------------------- placeholders
+
+
+def placeholders(path: Path, meta: BaseModel, key_lines: dict[str, int], body: Document, body_line: int, problems: Problems) -> None:
+    """Warn about each front matter value and each line of text still holding a `TODO`, the marker of `new`'s placeholders."""
+    for key, text in meta_texts(meta.model_dump()):
+        found = PLACEHOLDER.search(text)
+        if found:
+            quote = excerpt(text, found.start())
+            problems.warn(path, f'`{key}` still holds a placeholder ("{quote}"); write your own', key_lines.get(key.split(".")[0], 1))
+    for line, text in text_lines(body):
+        found = PLACEHOLDER.search(text)
+        if found:
+            problems.warn(path, f'the text still holds a placeholder ("{excerpt(text, found.start())}"); write your own', body_line + line)
+
+
+def meta_texts(value: object, key: str = "") -> Iterator[tuple[str, str]]:
+    """Each string in front matter with its dotted key, e.g. (`paper.title`, "…"); a list's items under the list's key."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from meta_texts(item, f"{key}.{name}" if key else str(name))
+    elif isinstance(value, list):
+        for item in value:
+            yield from meta_texts(item, key)
+
+
+def text_lines(body: Document) -> Iterator[tuple[int, str]]:
+    """Each line of the body's text (0-based line, text), code blocks left out: a `TODO` in sample code is not ours."""
+    for token in body.tokens:
+        if token.type == "inline" and token.map:
+            for offset, text in enumerate(token.content.split("\n")):
+                yield token.map[0] + offset, text
+
+
+def excerpt(text: str, start: int, before: int = 30, after: int = 50) -> str:
+    """The words around text[start], shortened with `…` where cut."""
+    begin, end = max(0, start - before), min(len(text), start + after)
+    if begin > 0:
+        space = text.find(" ", begin, start)
+        begin = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return ("…" if begin > 0 else "") + text[begin:end].strip() + ("…" if end < len(text) else "")
 
 
 # ---------------------------------------------------------------- repeats

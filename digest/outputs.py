@@ -31,8 +31,7 @@ class Output:
     values: Mapping[str, Any] = field(default_factory=dict)
     shows: tuple[NoteEntry, ...] = ()  # the notes whose text it shows; every output also shows the site's structure
     origin: Path | None = None  # the input it is made for, named if another output wants its path
-    absolute: bool = False  # every link absolute (email)
-    bare: bool = False  # Markdown without class attributes or raw HTML (email)
+    absolute: bool = False  # every link absolute (the 404 page, shown at any address)
     page: bool = True  # a web page, listed in the sitemap
 
 
@@ -73,7 +72,7 @@ def edition_outputs(edition: EditionEntry) -> list[Output]:
     notes = tuple(edition.notes)
     return [
         page(f"{edition.url}index.html", "edition.html", notes, edition.edition.path, edition=edition),
-        Output(f"{edition.url}email.html", template="email.html", values={"edition": edition}, shows=notes, absolute=True, bare=True, page=False),
+        Output(f"{edition.url}email.html", function=email.email_html, values={"edition": edition}, shows=notes, page=False),
         Output(f"{edition.url}email.txt", function=email.email_text, values={"edition": edition}, shows=notes, page=False),
         *(paper_page(note.paper) for note in edition.notes if note.paper.notes[0] is note),
     ]

@@ -1,4 +1,4 @@
-"""Related papers: the papers that share tags and methods with a paper, or cite it, or that it cites."""
+"""A paper's neighbours: the covered papers it cites and that cite it, and the papers most related to it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,24 @@ from typing import TYPE_CHECKING
 from digest.markdown import slugify
 
 if TYPE_CHECKING:
-    from digest.library import PaperEntry
+    from digest.library import Citation, PaperEntry
+
+
+def citation_keys(citation: Citation) -> list[str]:
+    """How a cited paper is found among the covered ones: its title slugified, its arXiv id and DOI."""
+    return [key for key in (slugify(citation.title), citation.arxiv_id, citation.doi) if key]
+
+
+def link_citations(papers: list[PaperEntry]) -> None:
+    """Tell each covered paper which covered papers cite it (matched by title, arXiv id or DOI), in the order given."""
+    covered: dict[str, PaperEntry] = {}
+    for paper in papers:
+        for key in citation_keys(paper.citation):
+            covered.setdefault(key, paper)
+    for citing in papers:
+        cited = [covered.get(key) for key in (*citing.scan.cited, *citing.scan.cited_ids)] if citing.scan else []
+        for paper in dict.fromkeys(found for found in cited if found is not None and found is not citing):
+            paper.cited_by.append(citing)
 
 
 class Relations:

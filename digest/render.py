@@ -24,7 +24,7 @@ from digest import files
 from digest.library import EditionEntry, Library
 from digest.problems import Problems
 from digest.urls import page_url
-from digest.views import PageContext, ScanView, bar_svg, defang, humanize, long_date, plural, scan_view, short_authors, thousands
+from digest.views import PageContext, ScanView, bar_svg, defang, engagement_label, humanize, long_date, plural, scan_view, short_authors, thousands
 
 if TYPE_CHECKING:
     from digest.outputs import Output
@@ -79,6 +79,7 @@ def environment(templates: Templates) -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["defang"] = defang
+    env.filters["engagement_label"] = engagement_label
     env.filters["humanize"] = humanize
     env.filters["thousands"] = thousands
     env.filters["short_authors"] = short_authors
@@ -118,7 +119,7 @@ class Renderer:
             made = output.function(self, **output.values)
             return made if isinstance(made, bytes) else made.encode("utf-8")
         assert output.template is not None
-        return self.page(output.template, output.path, output.absolute, output.bare, **output.values).encode("utf-8")
+        return self.page(output.template, output.path, output.absolute, **output.values).encode("utf-8")
 
     def context(self, url: str, absolute: bool = False, bare: bool = False) -> PageContext:
         """Where the page at url sits, how it links, and whose notes it has shown."""

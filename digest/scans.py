@@ -113,10 +113,12 @@ class RedFlag(ScanModel):
 
 
 class CitedPaper(ScanModel):
-    """A paper the scanned paper cites, and why it matters."""
+    """A paper the scanned paper cites, and why it matters; its ids, where the scan gives them."""
 
     title: Text
     relevance: OptionalText = ""
+    arxiv_id: Text | None = None
+    doi: Text | None = None
 
 
 class EngagementFactor(ScanModel):
@@ -178,10 +180,12 @@ class Scan(ScanModel):
 
 
 class CitedTitle(BaseModel):
-    """A cited paper's title, all a summary reads of it."""
+    """A cited paper's title and ids, all a summary reads of it."""
 
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
     title: Text
+    arxiv_id: Text | None = None
+    doi: Text | None = None
 
 
 class ScanSummary(BaseModel):
@@ -267,12 +271,14 @@ class ScanFile:
     paper: PaperInfo
     methodology_tags: list[str]
     cited: list[str]  # the titles of the papers it cites, slugified (how papers are matched)
+    cited_ids: list[str]  # the arXiv ids and DOIs of the papers it cites, where the scan gives them
 
     @classmethod
     def of(cls, scan: Scan | ScanSummary, path: Path, digest: str) -> ScanFile:
         """What the library keeps of a validated scan."""
         cited = list(dict.fromkeys(slugify(c.title) for c in scan.cited_papers))
-        return cls(paper_id(scan, path), path, digest, scan.scan_version, scan.paper, list(scan.methodology_tags), cited)
+        ids = list(dict.fromkeys(found for c in scan.cited_papers for found in cited_ids(c)))
+        return cls(paper_id(scan, path), path, digest, scan.scan_version, scan.paper, list(scan.methodology_tags), cited, ids)
 
     @property
     def scan(self) -> Scan:
@@ -284,6 +290,11 @@ class ScanFile:
         if files.digest_of(data) != self.digest:
             raise files.Changed(self.path)
         return validate_scan(data, [])
+
+
+def cited_ids(cited: CitedPaper | CitedTitle) -> list[str]:
+    """A cited paper's arXiv id and DOI, where the scan gives them, as paper ids are written."""
+    return [normalize_id(value) for value in (cited.arxiv_id, cited.doi) if value and value.strip()]
 
 
 def load_scans(folder: Path, problems: Problems, max_bytes: int, valid: Collection[str] = ()) -> dict[str, ScanFile]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ DEFAULT_MAX_SCAN_BYTES = 5 * 1024 * 1024
 # A worst-case Markdown file (a huge table, deep brackets) of this size renders in about 3 s here.
 DEFAULT_MAX_MARKDOWN_BYTES = 128 * 1024
 DEFAULT_FEED_LIMIT = 20  # about two and a half years of six-weekly editions: what feed readers fetch comfortably
+HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")
 
 
 class Author(BaseModel):
@@ -39,6 +41,9 @@ class Settings(BaseModel):
     max_markdown_bytes: int = Field(default=DEFAULT_MAX_MARKDOWN_BYTES, ge=1)
     allow_html: bool = False
     feed_limit: int = Field(default=DEFAULT_FEED_LIMIT, ge=0)  # the newest editions in the feeds; 0 for every edition
+    # The host name in feed entry ids, `tag:HOST,DATE:edition` (default: base_url's). A site that moves keeps its old
+    # host here, so that feed readers do not show every edition again.
+    feed_id_host: StrictStr | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -57,10 +62,18 @@ class Settings(BaseModel):
             raise ValueError(f"has a port that is not a number from 0 to 65535 ({parts.netloc!r})") from None
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("feed_id_host")
+    @classmethod
+    def host_name(cls, value: str | None) -> str | None:
+        """Require a host name, as a tag: URI takes it."""
+        if value is not None and not HOST.fullmatch(value):
+            raise ValueError("must be a host name such as digest.example.org")
+        return value
+
     @property
     def host(self) -> str:
-        """The site's host name, for tag: URIs."""
-        return urlsplit(self.base_url).hostname or "localhost"
+        """The host name in feed entry ids: feed_id_host, else base_url's."""
+        return self.feed_id_host or urlsplit(self.base_url).hostname or "localhost"
 
 
 def load_settings(path: Path, problems: Problems, base_url: str | None = None) -> Settings | None:

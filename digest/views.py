@@ -14,8 +14,9 @@ from markupsafe import Markup, escape
 from digest import head
 from digest.head import Head
 from digest.library import EditionEntry, Library, NoteEntry, PaperEntry
-from digest.markdown import Document, link_resolver
+from digest.markdown import Document, link_resolver, slugify
 from digest.scans import (
+    SUPPORT_LEVELS,
     CheckItem,
     Claim,
     Group,
@@ -161,11 +162,31 @@ class ScanView:
     @property
     def summary(self) -> str:
         """One line: paper type, checks met of checks that apply, red flags, claims by support."""
-        flags = len(self.red_flags)
-        parts = [self.paper_type, f"{self.tally.met} of {self.tally.applicable} checks met", f"{flags} red flag{'' if flags == 1 else 's'}"]
+        parts = [self.paper_type, f"{self.tally.met} of {self.tally.applicable} checks met", plural(len(self.red_flags), "red flag")]
         if self.support:
-            parts.append("claims: " + ", ".join(f"{count} {level}" for level, count in self.support.items()))
+            parts.append(f"claims: {self.support_text}")
         return " · ".join(parts)
+
+    @property
+    def support_text(self) -> str:
+        """How many claims have each level of support, strongest first: `5 strong, 2 moderate`."""
+        return ", ".join(f"{count} {level}" for level, count in self.support.items())
+
+    @property
+    def weakest(self) -> Claim | None:
+        """The claim the evidence supports least (the first of them), if any claim says how well it is supported."""
+        rated = [claim for claim in self.claims if claim.support in SUPPORT_LEVELS]
+        return max(rated, key=lambda claim: SUPPORT_LEVELS.index(claim.support), default=None)
+
+    @functools.cached_property
+    def claim_anchors(self) -> list[str]:
+        """Each claim's fragment id on the paper page, made from its words: it stays while other claims come and go."""
+        return anchors("claim", [claim.claim for claim in self.claims])
+
+    @functools.cached_property
+    def flag_anchors(self) -> list[str]:
+        """Each red flag's fragment id on the paper page, made from its words."""
+        return anchors("flag", [flag.flag for flag in self.red_flags])
 
     @property
     def bar(self) -> Markup:
@@ -181,6 +202,32 @@ class ScanView:
     def discussed(self) -> bool:
         """Whether the scan found any Hacker News discussion."""
         return bool(self.hn.threads or self.hn.total_points or self.hn.total_comments)
+
+
+def anchors(prefix: str, texts: list[str], words: int = 8) -> list[str]:
+    """Fragment ids for texts: prefix and their first words slugified, numbered only where two would be the same."""
+    seen: dict[str, int] = {}
+    found = []
+    for text in texts:
+        base = f"{prefix}-" + ("-".join(slugify(text).split("-")[:words]) or "untitled")
+        seen[base] = seen.get(base, 0) + 1
+        found.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return found
+
+
+ENGAGEMENT = {  # the scanning pipeline's names for why people discuss a paper, in words
+    "practical_relevance": "Of practical use",
+    "surprise_contrarian": "Surprising or against the grain",
+    "fear_safety": "Raises safety fears",
+    "drama_conflict": "Controversy",
+    "brand_recognition": "Well-known names",
+    "demo_ability": "Easy to show",
+}
+
+
+def engagement_label(name: str) -> str:
+    """A factor of engagement as people would name it; one the pipeline has newly named, in its own words."""
+    return ENGAGEMENT.get(name, humanize(name))
 
 
 def scan_view(scan: Scan) -> ScanView:

@@ -518,6 +518,53 @@ def test_scan_cards_show_every_figure_as_text_and_as_a_named_bar(sites: dict[str
             bars = card.select(".group-bars li")
             assert bars and all(li.select_one("svg.bar") and re.fullmatch(r"\d+ of \d+", li.select_one(".bar-figure").get_text()) for li in bars)
             assert all(s.get_text() in ("strong", "supported", "moderate", "weak", "unsupported", "unknown") for s in card.select(".claims .support"))
-            assert card.select_one(".discussion") is not None and card.select_one(".scan-more a") is not None
+            assert card.select_one(".scan-more a[href$='#scan']") is not None
         for group in page.select("details.check-group"):
             assert group.select_one("summary .group-name") and group.select_one("summary .group-tally"), path
+
+
+# ---------------------------------------------------------------- the scan, travelling: email, edition card, paper page
+
+
+@pytest.mark.parametrize("width", [360, 600])
+def test_the_email_fits_a_phone_and_a_desktop_client_without_scrolling_sideways(
+    sites: dict[str, Site], server: str, browser: Any, width: int
+) -> None:
+    site = sites["sample"]
+    path = site.path("edition").removesuffix("index.html") + "email.html"
+    with visit(browser, server, site, path, width=width, height=800) as page:
+        assert page.value("document.documentElement.scrollWidth") <= width, f"{path} scrolls sideways at {width}px"
+        column = page.value("document.querySelector('body > table table').getBoundingClientRect().width")
+        assert column <= min(width, 600) and column >= min(width, 600) - 40, column  # about 600px at most, the full width below
+        if width == 360:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.page.screenshot(path=str(SCREENSHOTS / "email-360.png"), full_page=True)
+
+
+def test_the_compact_card_is_at_most_about_two_fifths_of_its_note(sites: dict[str, Site], server: str, browser: Any) -> None:
+    site = sites["sample"]
+    path = site.path("edition")
+    with visit(browser, server, site, path, width=1280, height=900) as page:
+        heights = page.value(
+            "Array.from(document.querySelectorAll('section.note')).filter(note => note.querySelector('.scan-card'))"
+            ".map(note => ['.prose', '.scan-card'].map(part => note.querySelector(part).getBoundingClientRect().height))"
+        )
+        assert heights and all(card <= 0.4 * prose for prose, card in heights), heights
+        opened = page.value(
+            "(() => { const d = document.querySelector('.scan-card details'); const h = d.getBoundingClientRect().height;"
+            " d.open = true; return d.getBoundingClientRect().height > h + 100; })()"
+        )
+        assert opened, "the card's details did not open"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
+        page.page.screenshot(path=str(SCREENSHOTS / "edition-1280.png"), full_page=True)
+
+
+def test_the_footer_spans_the_column_on_every_kind_of_page(sites: dict[str, Site], server: str, browser: Any) -> None:
+    site = sites["sample"]
+    for kind in ("paper", "edition", "home"):
+        with visit(browser, server, site, site.path(kind), width=1280, height=900) as page:
+            main, footer = page.value(
+                "['main', 'footer.site-footer'].map(s => { const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.width]; })"
+            )
+            assert footer == main, (kind, main, footer)

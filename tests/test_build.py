@@ -83,7 +83,7 @@ def test_edition_page_has_notes_in_order_with_citation_and_scan_card(site: Path)
     card = alpha.select_one(".scan-card")
     assert card.select_one(".checks").get_text(" ", strip=True) == "3 of 5 checks met"
     assert [s.get_text() for s in card.select(".support")] == ["strong", "weak"]
-    assert card.select_one(".red-flags").get_text(strip=True) == "Single seed"
+    assert card.select_one(".flag-line a").get_text(strip=True) == "Single seed"
     assert {b.get_text() for b in card.select(".badge.yes, .badge.no")} == {"Code released", "No data released"}
     assert page.select_one("a[rel=next]")["href"] == "../../editions/2026-02-26/"
 
@@ -102,7 +102,7 @@ def test_paper_page_has_the_full_scan(site: Path) -> None:
     assert "No ablation isolates the cause." in justifications and len(justifications) == 6
     assert "Every result comes from one run." in page.select_one(".red-flags").get_text()
     assert page.select_one("ul.cited cite").get_text() == "Paper Beta: a survey"
-    assert "Practical relevance" in page.select_one("dl.engagement").get_text()
+    assert "Of practical use" in page.select_one("dl.engagement").get_text()
     thread = page.select_one("ul.threads a")
     assert thread["href"] == "https://news.ycombinator.com/item?id=4242"
     editions = [a.get_text() for a in page.select("section.note .edition-meta a")]
