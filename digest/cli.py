@@ -21,6 +21,7 @@ from digest.cache import Cache
 from digest.content import parse_date
 from digest.files import Changed
 from digest.problems import Problems
+from digest.scanfiles import ScanFile
 from digest.views import scan_view
 
 OK, PROBLEMS, USAGE, INTERNAL = 0, 1, 2, 3
@@ -282,7 +283,7 @@ def new_edition(args: argparse.Namespace) -> int:
     return OK
 
 
-def print_shortlist(shortlist: list[scans.ScanFile]) -> None:
+def print_shortlist(shortlist: list[ScanFile]) -> None:
     """The scans no edition covers, most discussed first: id, title, scan summary and discussion."""
     if not shortlist:
         print("Every scan is covered by an edition: add scan files to the scans folder to fill the shortlist.")

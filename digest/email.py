@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import css_inline
 
+from digest.filters import defang, long_date, plural, short_authors
 from digest.library import EditionEntry, NoteEntry
 from digest.plaintext import References, document_text, fill, underline
-from digest.views import PageContext, ScanView, defang, long_date, plural, short_authors
+from digest.views import PageContext, ScanView
 
 if TYPE_CHECKING:
     from digest.render import Renderer

@@ -1,9 +1,10 @@
-"""Paper ids: arXiv ids and DOIs, recognised and written one way."""
+"""Paper ids, arXiv ids and DOIs, recognised and written one way; a paper's record and the links made from its ids."""
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 # ASCII digits only (`\d` would take `７` and `٣`: a lookalike of a real id), the whole string (`$` would let a newline end it).
@@ -45,3 +46,28 @@ def is_doi(value: str) -> bool:
 def quote_doi(doi: str) -> str:
     """Percent-encode the characters of a DOI that cannot stand in a URL path."""
     return quote(doi, safe="/:;()._-")
+
+
+@dataclass
+class Citation:
+    """What the reader needs to find the paper: record and links."""
+
+    title: str
+    authors: list[str] = field(default_factory=list)
+    venue: str | None = None
+    year: int | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    url: str | None = None
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(label, URL) pairs built from validated identifiers, never from free text."""
+        links = []
+        if self.arxiv_id and is_arxiv_id(self.arxiv_id):
+            links += [("arXiv", f"https://arxiv.org/abs/{self.arxiv_id}"), ("PDF", f"https://arxiv.org/pdf/{self.arxiv_id}")]
+        if self.doi and is_doi(self.doi):
+            links.append(("DOI", f"https://doi.org/{quote_doi(self.doi)}"))
+        if self.url:
+            links.append(("Link", self.url))
+        return links

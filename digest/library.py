@@ -6,42 +6,19 @@ import difflib
 import functools
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from digest.content import Content, Edition, Note, Page
 from digest.files import digest_of
-from digest.ids import is_arxiv_id, is_doi, normalize_id, quote_doi
+from digest.ids import Citation, normalize_id
 from digest.markdown import slugify
-from digest.problems import Problems
+from digest.problems import Problems, display_path
 from digest.related import Relations, citation_keys, link_citations
-from digest.scans import CitedPaper, ScanFile, cited_ids
+from digest.scanfiles import ScanFile
+from digest.scans import CitedPaper, cited_ids
 from digest.settings import Settings
 from digest.urls import check_urls, safe_slug, tag_slug
-
-
-@dataclass
-class Citation:
-    """What the reader needs to find the paper: record and links."""
-
-    title: str
-    authors: list[str] = field(default_factory=list)
-    venue: str | None = None
-    year: int | None = None
-    arxiv_id: str | None = None
-    doi: str | None = None
-    url: str | None = None
-
-    @property
-    def links(self) -> list[tuple[str, str]]:
-        """(label, URL) pairs built from validated identifiers, never from free text."""
-        links = []
-        if self.arxiv_id and is_arxiv_id(self.arxiv_id):
-            links += [("arXiv", f"https://arxiv.org/abs/{self.arxiv_id}"), ("PDF", f"https://arxiv.org/pdf/{self.arxiv_id}")]
-        if self.doi and is_doi(self.doi):
-            links.append(("DOI", f"https://doi.org/{quote_doi(self.doi)}"))
-        if self.url:
-            links.append(("Link", self.url))
-        return links
 
 
 @dataclass(eq=False)
@@ -214,8 +191,10 @@ class Library:
         return self.editions[-1] if self.editions else None
 
 
-def build_library(settings: Settings, scans: dict[str, ScanFile], content: Content, drafts: bool, problems: Problems) -> Library:
-    """Resolve every cross-reference once; record missing scans and URL collisions."""
+def build_library(
+    settings: Settings, scans: dict[str, ScanFile], content: Content, drafts: bool, problems: Problems, broken: dict[str, Path] | None = None
+) -> Library:
+    """Resolve every cross-reference once; record missing scans (or ones that did not load: broken) and URL collisions."""
     aliases = scan_aliases(scans)
     included = [e for e in content.editions if drafts or not e.meta.draft]
     editions = number_editions(included, problems)
@@ -223,7 +202,7 @@ def build_library(settings: Settings, scans: dict[str, ScanFile], content: Conte
     tags: dict[str, TagEntry] = {}
     for entry in editions:
         for note in entry.edition.notes:
-            paper = resolve_paper(note, aliases, papers, problems)
+            paper = resolve_paper(note, aliases, papers, problems, broken or {})
             if paper is not None:
                 place_note(note, entry, paper, tags)
     relations = Relations(list(papers.values()))
@@ -278,13 +257,16 @@ def link_editions(entries: list[EditionEntry]) -> None:
         before.next, after.previous = after, before
 
 
-def resolve_paper(note: Note, aliases: dict[str, ScanFile], papers: dict[str, PaperEntry], problems: Problems) -> PaperEntry | None:
+def resolve_paper(
+    note: Note, aliases: dict[str, ScanFile], papers: dict[str, PaperEntry], problems: Problems, broken: dict[str, Path]
+) -> PaperEntry | None:
     """The paper a note covers, created on first sight; a missing scan is recorded with suggestions."""
     scan = None
     if note.meta.scan is not None:
         scan = covered_scan(note, aliases)
         if scan is None:
-            problems.add(note.path, missing_scan_message(note.meta.scan, list(aliases)), note.key_lines.get("scan", 1))
+            message = missing_scan_message(note.meta.scan, list(aliases), broken, problems.root)
+            problems.add(note.path, message, note.key_lines.get("scan", 1))
             return None
     key = scan.id if scan else "paper:" + slugify(note.meta.paper.title if note.meta.paper and note.meta.paper.title else note.slug)
     paper = papers.get(key)
@@ -295,11 +277,16 @@ def resolve_paper(note: Note, aliases: dict[str, ScanFile], papers: dict[str, Pa
     return paper
 
 
-def missing_scan_message(wanted: str, known: list[str]) -> str:
-    """Say that a scan does not exist, and suggest the closest existing ids."""
+def missing_scan_message(wanted: str, known: list[str], broken: dict[str, Path], root: Path) -> str:
+    """Say that a scan did not load, or does not exist (suggesting the closest existing ids)."""
+    failed = broken.get(normalize_id(wanted)) or broken.get(wanted.strip())
+    if failed is not None:
+        return f"`scan: {wanted}` names {display_path(failed, root)}, which did not load (its problems are listed with it)"
     close = difflib.get_close_matches(normalize_id(wanted), known, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return f"`scan: {wanted}` names no scan in the scans folder{hint}"
+    unloaded = sorted({display_path(path, root) for path in broken.values()})
+    elsewhere = f" ({', '.join(unloaded[:3])}{' and others' if len(unloaded) > 3 else ''} did not load)" if unloaded else ""
+    return f"`scan: {wanted}` names no scan in the scans folder{elsewhere}{hint}"
 
 
 def merge_citation(current: Citation, scan: ScanFile | None, note: Note, problems: Problems) -> Citation:

@@ -16,7 +16,8 @@ from digest.ids import is_arxiv_id
 from digest.library import Library, NoteEntry, PaperEntry
 from digest.markdown import Document
 from digest.problems import Problems
-from digest.scans import ScanFile, checklist_groups
+from digest.scanfiles import ScanFile
+from digest.scans import checklist_groups
 
 HAPPENED, INTERESTING = "What happened", "What's interesting"
 MAX_HEADLINE = 90

@@ -16,7 +16,7 @@ from digest.library import Library, build_library
 from digest.markdown import new_parser
 from digest.outputs import Output
 from digest.problems import Problem, Problems
-from digest.scans import ScanFile, load_scans
+from digest.scanfiles import ScanFile, load_scans
 from digest.settings import load_settings
 
 
@@ -118,16 +118,17 @@ def load(options: Options, problems: Problems, valid: Collection[str] = ()) -> L
     with render.pool(options.jobs, 1) as pool:
         reading = pool.submit(read_scans, options.scans, problems.root, settings.max_scan_bytes, valid)
         content = load_content(options.content, new_parser(settings.allow_html), problems, settings.max_markdown_bytes)
-        scans, found = reading.result()
+        scans, broken, found = reading.result()
     problems.items += found
-    library = build_library(settings, scans, content, options.drafts, problems)
+    library = build_library(settings, scans, content, options.drafts, problems, broken)
     return None if problems.errors else library
 
 
-def read_scans(folder: Path, root: Path, max_bytes: int, valid: Collection[str]) -> tuple[dict[str, ScanFile], list[Problem]]:
-    """Every scan under folder, and the problems found (in a process of its own, if there is one)."""
-    problems = Problems(root)
-    return load_scans(folder, problems, max_bytes, valid), problems.items
+def read_scans(folder: Path, root: Path, max_bytes: int, valid: Collection[str]) -> tuple[dict[str, ScanFile], dict[str, Path], list[Problem]]:
+    """Every scan under folder, the files that did not load, and the problems found (in a process of its own, if there is one)."""
+    problems, broken = Problems(root), dict[str, Path]()
+    scans = load_scans(folder, problems, max_bytes, valid, broken)
+    return scans, broken, problems.items
 
 
 def site_folder(options: Options, cache: Cache | None, plan: list[Output]) -> write.Staging | write.InPlace:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from digest.markdown import slugify
 
 if TYPE_CHECKING:
-    from digest.library import Citation, PaperEntry
+    from digest.ids import Citation
+    from digest.library import PaperEntry
 
 
 def citation_keys(citation: Citation) -> list[str]:

@@ -21,10 +21,11 @@ import jinja2
 import jinja2.runtime
 
 from digest import files
+from digest.filters import bar_svg, defang, engagement_label, humanize, long_date, plural, short_authors, thousands
 from digest.library import EditionEntry, Library
 from digest.problems import Problems
 from digest.urls import page_url
-from digest.views import PageContext, ScanView, bar_svg, defang, engagement_label, humanize, long_date, plural, scan_view, short_authors, thousands
+from digest.views import PageContext, ScanView, scan_view
 
 if TYPE_CHECKING:
     from digest.outputs import Output

@@ -13,7 +13,8 @@ from digest.library import Library
 from digest.lint import MAX_HEADLINE
 from digest.markdown import slugify
 from digest.problems import Problems
-from digest.scans import ScanFile, discussion
+from digest.scanfiles import ScanFile
+from digest.scans import discussion
 from digest.urls import safe_slug
 
 MAX_NOTE_SLUG = 40

@@ -30,7 +30,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
 
-from digest.views import bar_svg
+from digest.filters import bar_svg
 
 from conftest import FIXTURE, ROOT, run_cli
 

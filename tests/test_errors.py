@@ -10,13 +10,16 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from digest.scans import validate_scan
+from digest.scanfiles import validate_scan
 
 from conftest import run_cli, tree
 
 ALPHA = "content/editions/2026-01-15/01-alpha.md"
 BETA_SCAN = "scans/beta.json"
-BETA_NOTE = "content/editions/2026-01-15/02-beta.md:3: `scan: 10.5555/Beta.2025` names no scan in the scans folder"
+BETA_NOTE = (
+    "content/editions/2026-01-15/02-beta.md:3: `scan: 10.5555/Beta.2025` names scans/beta.json, which did not load (its problems are listed with it)"
+)
+BETA_UNREAD = "content/editions/2026-01-15/02-beta.md:3: `scan: 10.5555/Beta.2025` names no scan in the scans folder (scans/beta.json did not load)"
 
 NO_QUERY = "must have no query (`?…`) or fragment (`#…`): every link in the site and the feeds is made by adding to it"
 
@@ -48,7 +51,7 @@ BROKEN_SITES = {
     ),
     "invalid JSON": (
         {BETA_SCAN: '{\n  "scan_version": 4,\n  "paper_type": "survey",,\n}\n'},
-        [BETA_NOTE, f"{BETA_SCAN}:3: invalid JSON: key must be a string (column 26)"],
+        [BETA_UNREAD, f"{BETA_SCAN}:3: invalid JSON: key must be a string (column 26)"],  # no id to read: only its name
     ),
     "scan field of the wrong type": (
         {BETA_SCAN: 'patch:scan_version="4"'},
@@ -67,7 +70,7 @@ BROKEN_SITES = {
     ),
     "scan object of the wrong type": (
         {BETA_SCAN: 'patch:paper="Beta, a paper"'},
-        [BETA_NOTE, f"{BETA_SCAN}: $.paper: input should be an object (found string)"],
+        [BETA_UNREAD, f"{BETA_SCAN}: $.paper: input should be an object (found string)"],
     ),
     "scan list holding null": (
         {BETA_SCAN: "patch:claims=[null]"},

@@ -13,7 +13,7 @@ FIRST = "content/editions/2026-01-15"
 ALPHA = f"{FIRST}/01-alpha.md"
 ABOUT = "content/pages/about.md"
 BETA_SCAN = "scans/beta.json"
-BETA_NOTE = f"{FIRST}/02-beta.md:3: `scan: 10.5555/Beta.2025` names no scan in the scans folder"
+BETA_NOTE = f"{FIRST}/02-beta.md:3: `scan: 10.5555/Beta.2025` names scans/beta.json, which did not load (its problems are listed with it)"
 REPEAT = (
     "content/editions/2026-02-26/02-alpha-again.md:3: warning: "
     "this paper is already covered in The first fixture edition (2026-01-15), by 01-alpha.md"

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from digest import content, frontmatter, scans
+from digest import content, frontmatter, scanfiles
 from digest import settings as settings_module
 from digest.markdown import new_parser
 from digest.pipeline import Options, build
@@ -158,12 +158,12 @@ def temp_folder() -> Iterator[Path]:
 # ---------------------------------------------------------------- 1. scan JSON
 
 
-def check_scan_file(folder: Path, data: bytes, max_bytes: int = 5 * 1024 * 1024) -> scans.ScanFile | None:
+def check_scan_file(folder: Path, data: bytes, max_bytes: int = 5 * 1024 * 1024) -> scanfiles.ScanFile | None:
     """load_scan gives a ScanFile, or problems that all name the file; never an exception."""
     path = folder / "scan.json"
     path.write_bytes(data)
     problems = Problems(root=folder)
-    loaded = scans.load_scan(path, problems, max_bytes)
+    loaded = scanfiles.load_scan(path, problems, max_bytes)
     if loaded is None:
         assert problems.errors, "no scan and no problem"
     else:
@@ -478,7 +478,8 @@ def paper_entry(paper_id: str, title: str, tag_names: list[list[str]], scan: tup
     """A PaperEntry with one note per tag list, and a stand-in scan of (methods, cited titles) if given."""
     from types import SimpleNamespace
 
-    from digest.library import Citation, PaperEntry, TagEntry
+    from digest.ids import Citation
+    from digest.library import PaperEntry, TagEntry
     from digest.markdown import slugify
     from digest.urls import tag_slug
 
