@@ -39,7 +39,7 @@ from digest.render import Templates
 FORMAT = 1
 MANIFEST = "manifest.json"
 RACY_NS = 2_000_000_000  # a file changed this close before its stat was taken may change again unseen: it counts as changed
-LIBRARIES = ("jinja2", "markdown-it-py", "pydantic", "pydantic-core", "pyyaml", "feedgen", "lxml", "markupsafe")
+LIBRARIES = ("jinja2", "markdown-it-py", "pydantic", "pydantic-core", "pyyaml", "feedgen", "lxml", "markupsafe", "css-inline")
 
 Stat = list[int]  # size, mtime_ns, ctime_ns, inode
 Record = list[Any]  # an output's key (None for a copied file), and its file's inode, size and mtime_ns once written
@@ -103,9 +103,13 @@ class Manifest:
 class Cache:
     """The last build's manifest for one output folder, and this build's, once it is saved."""
 
-    def __init__(self, folder: Path | None, out: Path, options: str, roots: Sequence[Path] = ()) -> None:
-        """Read the manifest kept in folder (None: kept in memory only, as serve does) and look at every input file now."""
+    def __init__(self, folder: Path | None, out: Path, options: str, roots: Sequence[Path] = (), spare: Path | None = None) -> None:
+        """Read the manifest kept in folder (None: kept in memory only, as serve does) and look at every input file now.
+
+        The site a build replaces is kept at spare (by default in folder) and made into the next (see write.Staging).
+        """
         self.folder = folder
+        self.spare = spare or (folder / "spare" if folder is not None else None)
         self.out = Path(os.path.abspath(out))
         self.previous: Manifest | None = None
         self.current = Manifest(tool_key(), options)
@@ -129,11 +133,6 @@ class Cache:
         """The digests of the scans the last build of this tool validated whole."""
         before = self.previous
         return frozenset(before.scans) if before is not None and before.tool == self.current.tool else frozenset()
-
-    @property
-    def spare(self) -> Path | None:
-        """Where the site a build replaces is kept, to be made into the next one (see write.Staging); None in memory."""
-        return self.folder / "spare" if self.folder is not None else None
 
     def unchanged(self) -> bool:
         """Whether no input, option or tool changed since the last build, whose site is still in place."""

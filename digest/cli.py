@@ -309,6 +309,7 @@ def serve_site(args: argparse.Namespace) -> int:
         drafts = "shown" if options.drafts else "hidden"
         print(f"Serving {preview.url} (drafts {drafts}), built in {preview.folder}; Ctrl-C to stop", flush=True)
         report_attempt(preview.rebuild())
+        preview.start()
         preview.watch(report_attempt)
     print("Stopped serving; removed the temporary build folder", flush=True)
     return OK

@@ -19,13 +19,14 @@ if TYPE_CHECKING:
 
 
 INLINER = css_inline.CSSInliner(keep_style_tags=False, keep_link_tags=False, load_remote_stylesheets=False)
-CLASSES = re.compile(r' class="[^"]*"')  # attributes only: text is escaped, so a quote in it is never `"`
+TAG = re.compile(r"<[^<>]+>")  # css-inline writes `<` in text as `&lt;`: only tags match
+CLASS = re.compile(r' class="[^"]*"')  # in a tag, an attribute: a quote in an attribute's value is `&quot;`
 
 
 def email_html(renderer: Renderer, edition: EditionEntry) -> str:
     """The edition as HTML for a newsletter service: `email.html`, its style sheet written onto each element, then left out with the classes."""
     page = renderer.page("email.html", f"{edition.url}email.html", absolute=True, bare=True, edition=edition)
-    return CLASSES.sub("", INLINER.inline(page))
+    return TAG.sub(lambda tag: CLASS.sub("", tag.group()), INLINER.inline(page))
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def text_email(renderer: Renderer, edition: EditionEntry) -> TextEmail:
 
 
 def text_note(renderer: Renderer, ctx: PageContext, note: NoteEntry, refs: References) -> TextNote:
-    """A note's headline, citation with links, editorial text and one-line scan summary."""
+    """A note's headline, citation with links, editorial text and its scan in brief."""
     paper = note.paper
     c = paper.citation
     record = [defang(c.title), defang(short_authors(c.authors)), defang(c.venue or ""), str(c.year or "")]

@@ -124,6 +124,8 @@ def find(root: Path, suffix: str, problems: Problems) -> list[Path]:
         subfolders = []
         for entry in entries:
             if entry.is_dir():
+                if entry.name.startswith("."):  # hidden, as files are: a `.git`, an editor's, or the site's own marker
+                    continue
                 if not entry.is_symlink():
                     subfolders.append(entry.path)
                 else:

@@ -144,7 +144,7 @@ def scholarly_article(ctx: PageContext, paper: PaperEntry, scan: ScanView | None
     if paper.tags:
         data["keywords"] = [tag.name for tag in paper.tags]
     if scan and scan.scan.cited_papers:
-        data["citation"] = [cited_work(ctx, cited) for cited in scan.scan.cited_papers]
+        data["citation"] = [cited_work(ctx, cited, paper) for cited in scan.scan.cited_papers]
     data["mainEntityOfPage"] = ctx.canonical
     data["review"] = {
         "@type": "Review",
@@ -158,10 +158,10 @@ def scholarly_article(ctx: PageContext, paper: PaperEntry, scan: ScanView | None
     return data
 
 
-def cited_work(ctx: PageContext, cited: CitedPaper) -> dict[str, Any]:
+def cited_work(ctx: PageContext, cited: CitedPaper, citing: PaperEntry) -> dict[str, Any]:
     """A paper the scanned paper cites, with the address of its page where the digest covers it."""
     work: dict[str, Any] = {"@type": "CreativeWork", "name": cited.title}
-    covered = ctx.library.covered_paper(cited)
+    covered = ctx.library.covered_paper(cited, citing)
     if covered is not None:
         work["url"] = ctx.base_url + covered.url
     return work

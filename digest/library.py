@@ -178,11 +178,11 @@ class Library:
                 found.setdefault(key, paper)
         return found
 
-    def covered_paper(self, cited: CitedPaper) -> PaperEntry | None:
-        """The paper a scan cites, if the site covers it (matched by arXiv id or DOI, else by title)."""
+    def covered_paper(self, cited: CitedPaper, citing: PaperEntry) -> PaperEntry | None:
+        """The paper citing's scan cites, if the site covers it and it is not citing itself (matched by arXiv id or DOI, else by title)."""
         for key in (*cited_ids(cited), slugify(cited.title)):
             if key in self.covered:
-                return self.covered[key]
+                return self.covered[key] if self.covered[key] is not citing else None
         return None
 
     @property

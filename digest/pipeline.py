@@ -32,7 +32,6 @@ class Options:
     drafts: bool = False
     cache: Path | None = None  # the build cache folder (see digest.cache); None renders everything
     jobs: int = 1  # processes that render the outputs of a large site
-    in_place: bool = False  # update the output folder file by file instead of swapping in a new one (serve's own folder)
 
     @property
     def inputs(self) -> list[Path]:
@@ -90,7 +89,7 @@ def build(
     keys: list[str | None] = cache.keys(plan, library, templates) if cache else [None] * len(plan)
     kept = {output.path: live for output, key in zip(plan, keys, strict=True) if cache and (live := cache.reusable(output.path, key))}
     todo = [output for output in plan if output.copy is None and output.path not in kept]
-    folder = site_folder(options, cache, plan) if write_output else None
+    folder = write.Staging(options.out, {o.path for o in plan}, cache.spare if cache else None) if write_output else None
     try:
         own = render.render_all(renderer, todo, folder, options.jobs, problems)
         if problems.errors:
@@ -131,14 +130,7 @@ def read_scans(folder: Path, root: Path, max_bytes: int, valid: Collection[str])
     return scans, broken, problems.items
 
 
-def site_folder(options: Options, cache: Cache | None, plan: list[Output]) -> write.Staging | write.InPlace:
-    """Where the new site is written: serve's own folder in place, or a folder to swap in (the cache's spare, if there is one)."""
-    if options.in_place:
-        return write.InPlace(options.out, cache.previous.outputs if cache and cache.previous else ())
-    return write.Staging(options.out, {output.path for output in plan}, cache.spare if cache else None)
-
-
-def write_rest(folder: write.Staging | write.InPlace, plan: list[Output], kept: dict[str, str]) -> None:
+def write_rest(folder: write.Staging, plan: list[Output], kept: dict[str, str]) -> None:
     """Put the kept and copied files beside the rendered ones, and publish the site."""
     for output in plan:
         if output.copy is not None:

@@ -187,7 +187,7 @@ class Sink(Protocol):
 @contextlib.contextmanager
 def pool(jobs: int, processes: int) -> Iterator[Executor]:
     """An executor: of processes forked processes where jobs allows more than one and nothing but this thread runs, else this process."""
-    if jobs > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and can_fork():
         with ProcessPoolExecutor(processes, multiprocessing.get_context("fork"), initializer=die_with_parent, initargs=(os.getpid(),)) as forked:
             yield forked
     else:
@@ -207,6 +207,11 @@ class Here(Executor):
         return future
 
 
+def can_fork() -> bool:
+    """Whether processes can be forked to work beside this one: fork exists, and no other thread runs (a fork copies only this one)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def workers() -> int:
     """The processors this process may run on."""
     try:
@@ -224,7 +229,7 @@ def render_all(renderer: Renderer, outputs: Sequence[Output], sink: Sink | None,
 
     For each output: whether it showed no note's text but those it lists (if not, the cache never reuses it).
     """
-    if jobs > 1 and len(outputs) >= MIN_JOBS and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and len(outputs) >= MIN_JOBS and can_fork():
         with multiprocessing.get_context("fork").Pool(jobs, _start, (renderer, outputs, sink, os.getpid())) as pool:
             done = [result for part in pool.imap(_render_range, chunks(len(outputs)), chunksize=1) for result in part]
     else:

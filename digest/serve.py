@@ -151,8 +151,9 @@ class Preview:
         """Listen on the port (OSError if it is taken), then make the temporary folder."""
         self.server = DevServer((HOST, port), self._handler)
         self.folder = Path(tempfile.mkdtemp(prefix="digest-serve-"))
-        self.options = dataclasses.replace(options, out=self.folder / "site", base_url=self.url, cache=None, in_place=True)
-        self.cache = Cache(None, self.options.out, self.options.text())  # kept in memory: every rebuild renders only what changed
+        self.options = dataclasses.replace(options, out=self.folder / "site", base_url=self.url, cache=None)
+        # The manifest kept in memory, the site before the last beside the served one: a rebuild renders and writes what changed.
+        self.cache = Cache(None, self.options.out, self.options.text(), spare=self.folder / "spare")
         self.library: Library | None = None  # the last site loaded, kept while only the text of notes changes
         self.warnings: list[Problem] = []  # what loading it reported
         self.thread = threading.Thread(target=self.server.serve_forever, name="digest-serve", daemon=True)
@@ -167,9 +168,12 @@ class Preview:
         return Handler(*args, directory=str(self.folder / "site"))
 
     def __enter__(self) -> Preview:
-        """Start answering requests."""
-        self.thread.start()
+        """Make ready to answer requests (see start)."""
         return self
+
+    def start(self) -> None:
+        """Answer requests from another thread (after the first build, which may fork processes: a fork copies only this thread)."""
+        self.thread.start()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         """Stop the server and remove the temporary folder."""
@@ -189,7 +193,7 @@ class Preview:
         site: pipeline.Site | pipeline.Unchanged | None
         try:
             with pipeline.collecting_garbage_after():  # collected after each rebuild, while the editor reads the page
-                library = self.kept_library(changed or [], problems)
+                library = self.kept_library([path for path in changed or [] if not path.name.startswith(".")], problems)
                 site = pipeline.build(self.options, problems, self.cache, library=library)
             if isinstance(site, pipeline.Site):
                 self.library, self.warnings = site.library, problems.warnings
@@ -199,7 +203,9 @@ class Preview:
         last = self.server.status
         errors = () if site is not None else tuple(str(problem) for problem in problems.errors)
         self.server.status = status = Status(last.generation + 1, errors, last.ready or site is not None)
-        return Attempt(site, problems, time.perf_counter() - started, changed or [], status.ready)
+        return Attempt(
+            site, problems, time.perf_counter() - started, [path for path in changed or [] if path.exists()] or changed or [], status.ready
+        )
 
     def kept_library(self, changed: list[Path], problems: Problems) -> Library | None:
         """The last library, if the changes leave it as it was but for the text of notes (then put in); else None, to load again.
@@ -211,7 +217,7 @@ class Preview:
         library, templates = self.library, self.options.templates.resolve()
         notes = {str(note.path): note for edition in library.content.editions for note in edition.notes}
         edited = [self.content_path(path) for path in changed if not path.resolve().is_relative_to(templates)]  # templates are not in it
-        if any(path not in notes for path in edited):
+        if any(path not in notes or not notes[path].path.exists() for path in edited):  # a note added, deleted, or another file
             return None
         found = Problems(problems.root)
         md = new_parser(library.settings.allow_html)
@@ -240,15 +246,9 @@ class Preview:
         folders = [folder for folder in self.options.inputs if folder.exists()]
         try:
             for changes in watchfiles.watch(*folders, debounce=300, stop_event=stop):
-                report(self.rebuild(changed_files(changes)))
+                report(self.rebuild(sorted({Path(path) for _, path in changes})))
                 gc.collect()
         except KeyboardInterrupt:
             pass
         finally:
             signal.signal(signal.SIGTERM, previous)
-
-
-def changed_files(changes: set[tuple[watchfiles.Change, str]]) -> list[Path]:
-    """The changed files that still exist (an editor's temporary files do not); all of them if none does."""
-    paths = sorted({Path(path) for _, path in changes})
-    return [path for path in paths if path.exists()] or paths

@@ -1,9 +1,9 @@
 """Writing the site: into a folder beside the output, then swapped in whole; one build at a time.
 
-A build never writes into the output folder. It fills a fresh folder beside it (unchanged files
-hard-linked from the old site) and exchanges the two in one step (renameat2 RENAME_EXCHANGE), so a
-build killed at any moment leaves the old site or the new one. Only `serve` updates its own folder
-in place, one file at a time.
+A build never writes into the output folder. It fills another folder on the same file system (a
+fresh one beside it, or with the cache, the site before the last, kept as the spare), with unchanged
+files hard-linked from the old site, and exchanges the two in one step (renameat2 RENAME_EXCHANGE),
+so a build killed or failed at any moment leaves the old site or the new one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import ctypes
 import ctypes.util
 import fcntl
 import os
-import secrets
 import shutil
 import stat
 import tempfile
@@ -168,42 +167,6 @@ def tidy(root: Path, paths: set[str]) -> dict[str, int]:
                 else:
                     discard(Path(entry.path))
     return present
-
-
-class InPlace:
-    """serve's own folder, updated file by file: each file is replaced whole, and the files the site no longer has go."""
-
-    def __init__(self, out: Path, previous: Iterable[str]) -> None:
-        """Update out, which holds the files named in previous."""
-        out.mkdir(parents=True, exist_ok=True)
-        self.out = out.resolve()
-        self.place = placer(self.out)
-        self.previous = set(previous)
-
-    def write(self, relative: str, data: bytes) -> None:
-        """Replace one file with data."""
-        target = self.place(relative)
-        partial = f"{target}.{secrets.token_hex(4)}.partial"
-        with open(partial, "xb") as handle:
-            handle.write(data)
-        os.replace(partial, target)
-
-    def keep(self, relative: str, live: str) -> None:
-        """An unchanged file is already in place."""
-
-    def copy(self, relative: str, source: Path) -> None:
-        """Replace one file with a copy of source."""
-        self.write(relative, source.read_bytes())
-
-    def publish(self, paths: Iterable[str]) -> None:
-        """Delete the files the site no longer has (paths: every file it has)."""
-        for gone in sorted(self.previous - set(paths)):
-            with contextlib.suppress(OSError):
-                os.unlink(self.place(gone))
-        self.write(MARKER, MARKER_TEXT.encode("utf-8"))
-
-    def discard(self) -> None:
-        """Nothing to undo: every file written is whole."""
 
 
 def placer(root: Path) -> Callable[[str], str]:

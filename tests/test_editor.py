@@ -294,6 +294,36 @@ def test_serve_rebuilds_only_what_an_edit_changes(site: Path, capsys: pytest.Cap
     assert not preview.folder.exists()
 
 
+def test_serve_drops_a_deleted_note_saved_with_an_edit_to_another(site: Path) -> None:
+    options = pipeline.Options(site / "content", site / "scans", ROOT / "templates", site / "_site")
+    with serve.Preview(options, 0) as preview:
+        assert isinstance(preview.rebuild().site, pipeline.Site)
+        edited, deleted = site / FIRST / "01-alpha.md", site / FIRST / "02-beta.md"
+        edited.write_text(edited.read_text().replace("built a benchmark", "built a brand-new benchmark"))
+        deleted.unlink()  # in one batch of changes from the watcher
+        attempt = preview.rebuild(sorted([edited, deleted]))
+        assert isinstance(attempt.site, pipeline.Site), attempt.problems.errors
+        served = preview.folder / "site"
+        assert "brand-new benchmark" in (served / "editions/2026-01-15/index.html").read_text()
+        assert "A survey of field X" not in (served / "editions/2026-01-15/index.html").read_text()
+        assert not (served / "papers/10.5555-beta.2025-9549f515").exists()
+
+
+def test_a_failed_serve_rebuild_leaves_every_served_file_as_it_was(site: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    options = pipeline.Options(site / "content", site / "scans", templates, site / "_site")
+    with serve.Preview(options, 0) as preview:
+        assert isinstance(preview.rebuild().site, pipeline.Site)
+        served = {p: p.read_bytes() for p in (preview.folder / "site").rglob("*") if p.is_file()}
+        base, paper = templates / "base.html", templates / "paper.html"
+        base.write_text(base.read_text().replace("</footer>", "<p>A new footer line</p></footer>"))  # every page changes
+        paper.write_text(paper.read_text().replace("{% block main %}", "{% block main %}{{ no_such_value }}"))  # but paper pages fail
+        attempt = preview.rebuild([base, paper])
+        assert attempt.site is None and attempt.ready
+        assert {p: p.read_bytes() for p in (preview.folder / "site").rglob("*") if p.is_file()} == served
+
+
 # ---------------------------------------------------------------- email
 
 

@@ -383,3 +383,14 @@ def test_urls_in_scan_text_are_no_links_in_the_emails(site: Path) -> None:
         assert "http://evil" not in text and "www.evil.example" not in text and " evil.example" not in text, name
     email = BeautifulSoup((site / "_site/editions/2026-01-15/email.html").read_text(encoding="utf-8"), "html.parser")
     assert not [a for a in email.find_all("a") if "evil" in a.get("href", "")]
+
+
+def test_hidden_folders_are_left_out_as_hidden_files_are(site: Path) -> None:
+    hidden = site / "content/static/.digest-site"  # the name of the marker digest puts in the sites it makes
+    hidden.mkdir(parents=True)
+    (hidden / "x.txt").write_text("an editor's or a tool's own file")
+    (site / "content/static/.git").mkdir()
+    (site / "content/static/.git/HEAD").write_text("ref: refs/heads/main")
+    result = run_cli(site)
+    assert result.code == 0, result.err
+    assert not (site / "_site/.git").exists() and (site / "_site/.digest-site").is_file()

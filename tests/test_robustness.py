@@ -8,10 +8,12 @@ from __future__ import annotations
 import errno
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,9 @@ def test_a_full_disk_while_saving_the_cache_still_publishes_and_says_so(tmp_path
     code, out, _ = command(site)
     assert code == 0 and "kept" not in out  # the cache did not know that site: everything was made again
     matches_clean(site, "the build after")
+
+
+def test_the_cache_knows_every_library_that_shapes_the_output() -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[<>=~ ;\[]", requirement, maxsplit=1)[0].lower() for requirement in declared}
+    assert names - {"watchfiles"} <= set(cache.LIBRARIES), "a new library's version must be part of the tool's key, or an upgrade keeps stale pages"

@@ -72,6 +72,13 @@ def test_the_email_carries_each_paper_s_scan_with_its_styles_written_on_every_el
     assert page.find("a", href="https://fixture.example.org/digest/papers/2501.00001/#scan") is not None
 
 
+def test_markup_written_as_text_in_a_note_stays_text_in_the_email(site: Path) -> None:
+    note = site / "content/editions/2026-01-15/01-alpha.md"
+    note.write_text(note.read_text(encoding="utf-8") + '\nWrite `<span class="lead">` and see.\n', encoding="utf-8")
+    page = BeautifulSoup((build(site) / "editions/2026-01-15/email.html").read_text(encoding="utf-8"), "html.parser")
+    assert '<span class="lead">' in page.get_text() and page.find("span") is None
+
+
 def test_the_plain_text_email_carries_the_same(site: Path) -> None:
     edit_scan(site, ALPHA_SCAN, {"paper.authors": [f"Author {n}" for n in range(1, 11)]})
     text = (build(site) / "editions/2026-01-15/email.txt").read_text(encoding="utf-8")
@@ -161,6 +168,17 @@ def test_cited_papers_the_site_covers_are_linked_both_ways(sample: Path) -> None
     assert len(urls) == 9 and "https://digest.example.org/papers/2502.17424/" in urls and urls.count(None) == 4
     cited_by = soup(out / "papers/2502.17424/index.html").select("section.cited-by a")
     assert "../../papers/2602.07852/" in [a["href"] for a in cited_by]
+
+
+def test_a_paper_that_cites_itself_is_not_its_own_neighbour(sample: Path) -> None:
+    edit_scan(
+        sample, "scans/2309.02390.json", {"cited_papers": [{"title": "Explaining grokking through circuit efficiency", "relevance": "Itself."}]}
+    )
+    page = soup(build(sample) / "papers/2309.02390/index.html")
+    assert page.select_one("ul.cited li a") is None
+    assert "../../papers/2309.02390/" not in [a["href"] for a in page.select("section.cited-by a")]
+    data = json.loads(page.find("script", type="application/ld+json").string)
+    assert data["citation"] == [{"@type": "CreativeWork", "name": "Explaining grokking through circuit efficiency"}]
 
 
 def test_a_cited_paper_is_matched_by_its_arxiv_id_too(site: Path) -> None:
