@@ -1,7 +1,8 @@
 """The build cache: what the last build read and wrote, so that the next one renders only what changed.
 
-Each output folder has one manifest, `<cache>/<output>/manifest.json`, written whole after the new
-site is swapped in, its first line a checksum of the rest. It holds:
+Each output folder has a part of the cache, `<cache>/<digest of the output's path>/`: the site the
+last build replaced (`spare/`, see digest.write), and one manifest, `manifest.json`, written whole
+after the new site is swapped in, its first line a checksum of the rest. It holds:
 
 - the stat of every input file (content, scans, templates), taken before the build read any of them.
   If none has changed since, nor the tool, nor the options, and the output folder is the one that
@@ -11,6 +12,8 @@ site is swapped in, its first line a checksum of the rest. It holds:
   read, but the text of notes) and the text of the notes the output shows, all made from the bytes
   the build actually read. An output whose key is unchanged, and whose file is still as it was
   written, is linked from the previous site instead of rendered.
+- the inode of that output folder, the file system's time when the inputs were looked at, and the
+  digests of the scans the build validated whole (a later build only sums up those bytes).
 
 A manifest that is missing, damaged or from another version counts as none: the build renders
 everything, so damage costs time, never a different site.

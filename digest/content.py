@@ -242,5 +242,5 @@ def validate(model: type[M], parsed: frontmatter.FrontMatter, path: Path, proble
         return model.model_validate(parsed.data)
     except ValidationError as error:
         unknown = {str(key): parsed.line_of(key) for key in parsed.data if key not in model.model_fields}  # maybe misspelled fields
-        validation.report_lines(path, error, problems, parsed.line_of, model, unknown)
+        validation.report_lines(path, error, problems, parsed.line_of, unknown)
         return None

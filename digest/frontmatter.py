@@ -71,25 +71,35 @@ def parse(path: Path, text: str, problems: Problems) -> FrontMatter | None:
     if yaml_text is None:
         problems.add(path, "no front matter: the file must start with a line `---`", 1)
         return None
-    fast = _fast_load(yaml_text)
-    if fast is not None:
-        node, data = fast
-    else:
-        loaded = _careful_load(path, yaml_text, problems)
-        if loaded is None:
-            return None
-        node, data = loaded
+    loaded = load_yaml(path, yaml_text, problems)
+    if loaded is None:
+        return None
+    node, data = loaded
+    return FrontMatter(data, yaml_text, body, body_line, key_lines(node), scalars(node))
+
+
+def load_yaml(
+    path: Path, text: str, problems: Problems, first: int = 2, what: str = "front matter "
+) -> tuple[yaml.Node | None, dict[str, Any]] | None:
+    """YAML text's node and mapping, its strings cleaned, the text starting at file line first; None with every problem recorded.
+
+    what names the text in messages ("front matter "; "" for a whole file such as site.yaml).
+    """
+    loaded = _fast_load(text) or _careful_load(path, text, problems, first, what)
+    if loaded is None:
+        return None
+    node, data = loaded
     if not isinstance(data, dict):
-        problems.add(path, "front matter must be a mapping of `key: value` lines", 2)
+        problems.add(path, f"{what}must be a mapping of `key: value` lines", first)
         return None
     if files.too_nested(data):
-        problems.add(path, f"front matter is {files.TOO_NESTED}", 2)
+        problems.add(path, f"{what}is {files.TOO_NESTED}", first)
         return None
     dropped: list[int] = []
     data = files.clean_json(data, dropped)  # YAML escapes such as "\b" make control characters too
     if dropped:
-        problems.warn(path, "dropped control or non-character code points written as escapes in the front matter", 2)
-    return FrontMatter(data, yaml_text, body, body_line, key_lines(node), scalars(node))
+        problems.warn(path, f"dropped control or non-character code points written as escapes in the {what or 'file'}".rstrip(), first)
+    return node, data
 
 
 def _fast_load(yaml_text: str) -> tuple[yaml.Node | None, Any] | None:
@@ -107,30 +117,31 @@ def _fast_load(yaml_text: str) -> tuple[yaml.Node | None, Any] | None:
         return None
 
 
-def _careful_load(path: Path, yaml_text: str, problems: Problems) -> tuple[yaml.Node | None, Any] | None:
-    """The front matter's node and data with the pure-Python safe loader; None with a problem recorded if it is not valid YAML."""
+def _careful_load(path: Path, yaml_text: str, problems: Problems, first: int, what: str) -> tuple[yaml.Node | None, Any] | None:
+    """YAML text's node and data with the pure-Python safe loader; None with a problem recorded if it is not valid YAML."""
+    invalid = f"{what}is not valid YAML" if what else "not valid YAML"
     try:
         loader = yaml.SafeLoader(yaml_text)  # the reader rejects control characters here already
     except yaml.reader.ReaderError as error:
-        problems.add(path, f"front matter is not valid YAML: {error}", _reader_line(yaml_text, error))
+        problems.add(path, f"{invalid}: {error}", yaml_text[: max(error.position, 0)].count("\n") + first)
         return None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
     except yaml.reader.ReaderError as error:
-        problems.add(path, f"front matter is not valid YAML: {error}", _reader_line(yaml_text, error))
+        problems.add(path, f"{invalid}: {error}", yaml_text[: max(error.position, 0)].count("\n") + first)
         return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark is not None else 1
-        problems.add(path, f"front matter is not valid YAML: {error.problem or error}{_hint(error, yaml_text)}", line)
+        line = mark.line + first if mark is not None else 1
+        problems.add(path, f"{invalid}: {error.problem or error}{_hint(error, yaml_text)}", line)
         return None
     except RecursionError:
-        problems.add(path, "front matter is not valid YAML: it is nested too deeply", 2)
+        problems.add(path, f"{invalid}: it is nested too deeply", first)
         return None
     except (yaml.YAMLError, ValueError, OverflowError, AttributeError, TypeError, KeyError, IndexError) as error:
         # PyYAML's constructors fail with plain exceptions on some bad tagged values, e.g. `!!timestamp 2026-99-99 x`
-        problems.add(path, f"front matter is not valid YAML: {error}", 2)
+        problems.add(path, f"{invalid}: {error}", first)
         return None
     finally:
         loader.dispose()
@@ -158,16 +169,11 @@ def _quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a double-quoted YAML scalar
 
 
-def _reader_line(yaml_text: str, error: yaml.reader.ReaderError) -> int:
-    """The file line of the character the YAML reader refused (the fence is line 1)."""
-    return yaml_text[: max(error.position, 0)].count("\n") + 2
-
-
-def key_lines(node: yaml.Node | None) -> dict[str, int]:
-    """Map each top-level key to the file line it stands on."""
+def key_lines(node: yaml.Node | None, first: int = 2) -> dict[str, int]:
+    """Map each top-level key to the file line it stands on (the YAML starting at file line first)."""
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
+    return {str(key.value): key.start_mark.line + first for key, _ in node.value}
 
 
 def scalars(node: yaml.Node | None) -> dict[str, str]:

@@ -14,7 +14,7 @@ from digest.files import digest_of
 from digest.ids import Citation, normalize_id
 from digest.markdown import slugify
 from digest.problems import Problems, display_path
-from digest.related import Relations, citation_keys, link_citations
+from digest.related import Relations, covered_by_key, link_citations
 from digest.scanfiles import ScanFile
 from digest.scans import CitedPaper, cited_ids
 from digest.settings import Settings
@@ -171,12 +171,8 @@ class Library:
 
     @functools.cached_property
     def covered(self) -> dict[str, PaperEntry]:
-        """Each covered paper by its title slugified, its arXiv id and DOI (see covered_paper)."""
-        found: dict[str, PaperEntry] = {}
-        for paper in self.papers:
-            for key in citation_keys(paper.citation):
-                found.setdefault(key, paper)
-        return found
+        """Each covered paper by the keys a scan cites it with (see covered_paper)."""
+        return covered_by_key(self.papers)
 
     def covered_paper(self, cited: CitedPaper, citing: PaperEntry) -> PaperEntry | None:
         """The paper citing's scan cites, if the site covers it and it is not citing itself (matched by arXiv id or DOI, else by title)."""
@@ -208,12 +204,13 @@ def build_library(
     relations = Relations(list(papers.values()))
     for paper in papers.values():
         paper.relations = relations
-    link_citations(sorted(papers.values(), key=lambda p: (p.citation.title.lower(), p.id)))
+    by_title = sorted(papers.values(), key=lambda p: (p.citation.title.lower(), p.id))
+    link_citations(by_title, covered_by_key(by_title))
     covered = {scan.id for scan in (covered_scan(n, aliases) for e in content.editions for n in e.notes) if scan}
     library = Library(
         settings,
         editions,
-        sorted(papers.values(), key=lambda p: (p.citation.title.lower(), p.id)),
+        by_title,
         sorted(tags.values(), key=lambda t: (t.name.lower(), t.slug)),
         [p for p in content.pages if drafts or not p.meta.draft],
         scans,

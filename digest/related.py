@@ -8,21 +8,21 @@ from typing import TYPE_CHECKING
 from digest.markdown import slugify
 
 if TYPE_CHECKING:
-    from digest.ids import Citation
     from digest.library import PaperEntry
 
 
-def citation_keys(citation: Citation) -> list[str]:
-    """How a cited paper is found among the covered ones: its title slugified, its arXiv id and DOI."""
-    return [key for key in (slugify(citation.title), citation.arxiv_id, citation.doi) if key]
-
-
-def link_citations(papers: list[PaperEntry]) -> None:
-    """Tell each covered paper which covered papers cite it (matched by title, arXiv id or DOI), in the order given."""
+def covered_by_key(papers: list[PaperEntry]) -> dict[str, PaperEntry]:
+    """The papers by the keys a scan cites them with: title slugified, arXiv id and DOI (the first paper, where two share one)."""
     covered: dict[str, PaperEntry] = {}
     for paper in papers:
-        for key in citation_keys(paper.citation):
-            covered.setdefault(key, paper)
+        for key in (slugify(paper.citation.title), paper.citation.arxiv_id, paper.citation.doi):
+            if key:
+                covered.setdefault(key, paper)
+    return covered
+
+
+def link_citations(papers: list[PaperEntry], covered: dict[str, PaperEntry]) -> None:
+    """Tell each paper which of the papers cite it (matched by title, arXiv id or DOI), in the order given."""
     for citing in papers:
         cited = [covered.get(key) for key in (*citing.scan.cited, *citing.scan.cited_ids)] if citing.scan else []
         for paper in dict.fromkeys(found for found in cited if found is not None and found is not citing):
@@ -152,30 +152,6 @@ def _best(planes: list[int], universe: int, limit: int) -> list[int]:
     return found
 
 
-def related_papers(paper: PaperEntry, papers: list[PaperEntry], limit: int = 4) -> list[PaperEntry]:  # the oracle Relations is tested against
-    """Papers sharing tags or methods with this one, or citing it or cited by it; best first."""
-    scored = [(relatedness(paper, other), other) for other in papers if other is not paper]
-    ranked = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1].id))
-    return [other for _, other in ranked[:limit]]
-
-
-def relatedness(a: PaperEntry, b: PaperEntry) -> int:
-    """How related two papers are: shared tags count double, a citation triple."""
-    shared_tags = len({t.slug for t in a.tags} & {t.slug for t in b.tags})
-    score = 2 * shared_tags + len(methods(a) & methods(b))
-    if cites(a, b) or cites(b, a):
-        score += 3
-    return score
-
-
 def methods(paper: PaperEntry) -> set[str]:
     """The scan's methodology tags, lower-cased."""
     return {t.lower() for t in paper.scan.methodology_tags} if paper.scan else set()
-
-
-def cites(a: PaperEntry, b: PaperEntry) -> bool:
-    """True when a's scan lists b among its cited papers (by title)."""
-    if a.scan is None:
-        return False
-    title = slugify(b.citation.title)
-    return title in a.scan.cited

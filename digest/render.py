@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import functools
 import multiprocessing
 import os
@@ -186,7 +185,7 @@ class Sink(Protocol):
 
 @contextlib.contextmanager
 def pool(jobs: int, processes: int) -> Iterator[Executor]:
-    """An executor: of processes forked processes where jobs allows more than one and nothing but this thread runs, else this process."""
+    """An executor of `processes` forked processes if jobs allows more than one and this thread runs alone, else of this process."""
     if jobs > 1 and can_fork():
         with ProcessPoolExecutor(processes, multiprocessing.get_context("fork"), initializer=die_with_parent, initargs=(os.getpid(),)) as forked:
             yield forked
@@ -278,7 +277,7 @@ def _start(renderer: Renderer, outputs: Sequence[Output], sink: Sink | None, par
 
 def die_with_parent(parent: int) -> None:
     """Have Linux end this process, forked by parent, when the build ends (say, killed): it must not write on into a site."""
-    prctl = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "prctl", None)  # Linux only
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)  # in the C library this process runs with, on Linux
     if prctl is not None:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the build ended before this process asked

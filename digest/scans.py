@@ -1,18 +1,46 @@
-"""Scan models, loading scan files, paper ids, and the figures derived from a scan."""
+"""The scan format: its models, what is read off a scan (groups, discussion, ids), and its JSON Schema (loading is digest.scanfiles)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 from digest.ids import normalize_id
 
-Text = str  # every string of a scan is cleaned before validation when its bytes may need it (see validate_scan)
+Text = str  # every string of a scan is cleaned before validation when its bytes may need it (see scanfiles.validate_scan)
 OptionalText = Annotated[Text, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]})]  # `null` reads as the default
 SUPPORT_LEVELS = ("strong", "supported", "moderate", "weak", "unsupported")
-Count = Annotated[int, Field(ge=-(2**53), le=2**53)]  # a number any page, feed or sum can write out (JSON allows thousands of digits)
+LIMIT = 2**53
+Count = Annotated[int, Field(ge=-LIMIT, le=LIMIT)]  # a number any page, feed or sum can write out (JSON allows thousands of digits)
+
+
+def one_of(words: str, *kinds: type) -> Callable[[Any], Any]:
+    """A check that a value is of one of kinds or null, told in one line when it is not (a union of types tells one line per type)."""
+
+    def check(value: Any) -> Any:
+        if value is None or (isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))):
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > LIMIT:
+                raise PydanticCustomError("less_than_equal", "input should be less than or equal to {le}", {"le": LIMIT})
+            return value
+        raise PydanticCustomError("value_type", f"input should be {words}")
+
+    return check
+
+
+Support = Annotated[
+    str | bool | None,
+    PlainValidator(one_of("a string, a boolean or null", str, bool)),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "boolean"}, {"type": "null"}]}),
+]
+ThreadId = Annotated[
+    int | str | None,
+    PlainValidator(one_of("an integer, a string or null", int, str)),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]}),
+]
 
 
 class ScanModel(BaseModel):
@@ -56,7 +84,7 @@ class Claim(ScanModel):
 
     claim: Text
     evidence: OptionalText = ""
-    supported: Text | bool | None = None
+    supported: Support = None
 
     @property
     def support(self) -> str:
@@ -93,7 +121,7 @@ class EngagementFactor(ScanModel):
 class HNThread(ScanModel):
     """One Hacker News thread about the paper."""
 
-    id: Count | Text | None = None
+    id: ThreadId = None
     title: Text | None = None
     points: Count | None = None
     num_comments: Count | None = None
@@ -181,9 +209,6 @@ def paper_id(scan: Scan | ScanSummary, path: Path) -> str:
         if candidate and candidate.strip():
             return normalize_id(candidate)
     return path.stem
-
-
-# ---------------------------------------------------------------- loading
 
 
 def cited_ids(cited: CitedPaper | CitedTitle) -> list[str]:

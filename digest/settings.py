@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
-from digest import files, validation
+from digest import files, frontmatter, validation
 from digest.problems import Problems
 
 DEFAULT_MAX_SCAN_BYTES = 5 * 1024 * 1024
@@ -82,49 +81,15 @@ def load_settings(path: Path, problems: Problems, base_url: str | None = None) -
         problems.add(path, "site settings file is missing (it needs at least `title:`)")
         return None
     text = files.read_text(path, problems)
-    if text is None:
+    loaded = frontmatter.load_yaml(path, text, problems, first=1, what="") if text is not None else None
+    if loaded is None:
         return None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else 1
-        problems.add(path, f"not valid YAML: {error.problem or error}", line)
-        return None
-    except yaml.reader.ReaderError as error:
-        problems.add(path, f"not valid YAML: {error}", text[: max(error.position, 0)].count("\n") + 1)
-        return None
-    except yaml.YAMLError as error:
-        problems.add(path, f"not valid YAML: {error}")
-        return None
-    except RecursionError:
-        problems.add(path, "not valid YAML: it is nested too deeply", 1)
-        return None
-    except (ValueError, OverflowError, AttributeError, TypeError, KeyError, IndexError) as error:
-        problems.add(path, f"not valid YAML: {error}", 1)  # e.g. `!!timestamp 2026-99-99 x`, `!!binary '!!!'`
-        return None
-    if not isinstance(data, dict):
-        problems.add(path, "must be a mapping of `key: value` lines", 1)
-        return None
-    if files.too_nested(data):
-        problems.add(path, f"is {files.TOO_NESTED}", 1)
-        return None
-    dropped: list[int] = []
-    data = files.clean_json(data, dropped)  # "\b" and other escapes make characters no feed can carry
-    if dropped:
-        problems.warn(path, "dropped control or non-character code points written as escapes", 1)
+    node, data = loaded
     if base_url is not None:
         data["base_url"] = base_url
     try:
         return Settings.model_validate(data)
     except ValidationError as error:
-        lines = _key_lines(text)
+        lines = frontmatter.key_lines(node, first=1)
         validation.report_lines(path, error, problems, lambda key: lines.get(str(key), 1))
         return None
-
-
-def _key_lines(text: str) -> dict[str, int]:
-    """Lines of the top-level keys of a YAML text."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(key.value): key.start_mark.line + 1 for key, _ in node.value}

@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from digest.library import PaperEntry
+from digest.markdown import slugify
+from digest.related import methods
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 
@@ -48,3 +52,30 @@ def tree(folder: Path) -> dict[str, bytes]:
 def leftovers(site: Path) -> list[str]:
     """What builds left beside the site's `_site` folder, but its lock file (which stays, as lock files do)."""
     return sorted(p.name for p in site.iterdir() if p.name.startswith("._site.") and p.name != "._site.lock")
+
+
+# ---------------------------------------------------------------- the pairwise ranking that related.Relations is tested against
+
+
+def related_papers(paper: PaperEntry, papers: list[PaperEntry], limit: int = 4) -> list[PaperEntry]:
+    """Papers sharing tags or methods with this one, or citing it or cited by it; best first."""
+    scored = [(relatedness(paper, other), other) for other in papers if other is not paper]
+    ranked = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1].id))
+    return [other for _, other in ranked[:limit]]
+
+
+def relatedness(a: PaperEntry, b: PaperEntry) -> int:
+    """How related two papers are: shared tags count double, a citation triple."""
+    shared_tags = len({t.slug for t in a.tags} & {t.slug for t in b.tags})
+    score = 2 * shared_tags + len(methods(a) & methods(b))
+    if cites(a, b) or cites(b, a):
+        score += 3
+    return score
+
+
+def cites(a: PaperEntry, b: PaperEntry) -> bool:
+    """True when a's scan lists b among its cited papers (by title)."""
+    if a.scan is None:
+        return False
+    title = slugify(b.citation.title)
+    return title in a.scan.cited

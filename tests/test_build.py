@@ -327,7 +327,7 @@ def test_shipped_sample_builds(tmp_path: Path) -> None:
 
 
 def test_indexed_related_papers_match_the_pairwise_ranking(tmp_path: Path) -> None:
-    from digest.related import related_papers
+    from conftest import related_papers
 
     for root in (ROOT, ROOT / "tests" / "fixtures" / "site"):
         problems = Problems()

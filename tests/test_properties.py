@@ -516,7 +516,7 @@ def relate(papers: list[Any], limit: int) -> None:
 
 @given(papers=papers_strategy, limit=st.integers(0, 16))
 def test_relations_match_the_pairwise_ranking(papers: list[Any], limit: int) -> None:
-    from digest.related import related_papers
+    from conftest import related_papers
 
     relate(papers, limit)
     for paper in papers:
