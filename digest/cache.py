@@ -171,15 +171,18 @@ class Cache:
             return None
         return live if stat.S_ISREG(found.st_mode) and [found.st_ino, found.st_size, found.st_mtime_ns] == record[1:] else None
 
-    def save(self, library: Library, outputs: Sequence[Output], keys: Sequence[str | None], kept: Collection[str]) -> None:
+    def save(self, library: Library, outputs: Sequence[Output], keys: Sequence[str | None], kept: Collection[str], strays: Collection[str]) -> None:
         """Record the site just swapped in: its folder, each output's key and file, the scans validated (OSError if it cannot be saved).
 
-        The files of kept outputs are as the last build recorded them; the others are looked at.
+        The files of kept outputs are as the last build recorded them; the others are looked at. Strays,
+        outputs that showed notes the plan does not list for them (an editor's template can), get no key:
+        they are rendered on every build.
         """
         now, before = self.current, self.previous.outputs if self.previous else {}
         now.out = os.stat(self.out).st_ino
         now.scans = sorted({scan.digest for scan in library.scans.values()})
         for output, key in zip(outputs, keys, strict=True):
+            key = None if output.path in strays else key
             if output.path in kept:
                 now.outputs[output.path] = [key, *before[output.path][1:]]
                 continue

@@ -205,7 +205,7 @@ def build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     problems = Problems()
     waiting = f"Waiting for another build into {options.out}/ to finish"
-    with write.lock(options.out, waiting=lambda: print(waiting, file=sys.stderr, flush=True)), pipeline.collecting_garbage_after():
+    with write.lock(options.out, waiting=lambda: print(waiting, file=sys.stderr, flush=True)), render.collecting_garbage_after():
         cache = Cache.of(options.cache, options.out, options.text(), options.inputs) if options.cache else None
         site = pipeline.build(options, problems, cache)
     report(problems, args.quiet)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest import lint, outputs, render, write
+from digest import lint, outputs, render, scanfiles, write
 from digest.cache import Cache
 from digest.content import load_content
 from digest.library import Library, build_library
 from digest.markdown import new_parser
 from digest.outputs import Output
-from digest.problems import Problem, Problems
-from digest.scanfiles import ScanFile, load_scans
+from digest.problems import Problems
 from digest.settings import load_settings
 
 
@@ -95,12 +92,13 @@ def build(
         if problems.errors:
             return None
         if folder is not None:
-            write_rest(folder, plan, kept)
+            folder.publish(kept, {output.path: output.copy for output in plan if output.copy})
     finally:
         if folder is not None:
             folder.discard()
     if cache is not None and folder is not None:
-        save(cache, library, plan, uncached(keys, plan, todo, own), kept, problems)
+        strays = {output.path for output, alone in zip(todo, own, strict=True) if not alone}
+        save(cache, library, plan, keys, kept, strays, problems)
     return Site(library, plan, [o.path for o in todo], list(kept), [o.path for o in plan if o.copy])
 
 
@@ -115,7 +113,7 @@ def load(options: Options, problems: Problems, valid: Collection[str] = ()) -> L
     if settings is None:
         return None
     with render.pool(options.jobs, 1) as pool:
-        reading = pool.submit(read_scans, options.scans, problems.root, settings.max_scan_bytes, valid)
+        reading = pool.submit(scanfiles.read_scans, options.scans, problems.root, settings.max_scan_bytes, valid)
         content = load_content(options.content, new_parser(settings.allow_html), problems, settings.max_markdown_bytes)
         scans, broken, found = reading.result()
     problems.items += found
@@ -123,53 +121,17 @@ def load(options: Options, problems: Problems, valid: Collection[str] = ()) -> L
     return None if problems.errors else library
 
 
-def read_scans(folder: Path, root: Path, max_bytes: int, valid: Collection[str]) -> tuple[dict[str, ScanFile], dict[str, Path], list[Problem]]:
-    """Every scan under folder, the files that did not load, and the problems found (in a process of its own, if there is one)."""
-    problems, broken = Problems(root), dict[str, Path]()
-    scans = load_scans(folder, problems, max_bytes, valid, broken)
-    return scans, broken, problems.items
-
-
-def write_rest(folder: write.Staging, plan: list[Output], kept: dict[str, str]) -> None:
-    """Put the kept and copied files beside the rendered ones, and publish the site."""
-    for output in plan:
-        if output.copy is not None:
-            folder.copy(output.path, output.copy)
-        elif output.path in kept:
-            folder.keep(output.path, kept[output.path])
-    folder.publish(output.path for output in plan)
-
-
-def uncached(keys: list[str | None], plan: list[Output], todo: list[Output], own: list[bool]) -> list[str | None]:
-    """The keys, but None for each output that showed notes the plan does not list for it (an editor's template can): always rendered."""
-    strays = {output.path for output, alone in zip(todo, own, strict=True) if not alone}
-    return [None if output.path in strays else key for output, key in zip(plan, keys, strict=True)]
-
-
-def save(cache: Cache, library: Library, plan: list[Output], keys: list[str | None], kept: Collection[str], problems: Problems) -> None:
+def save(
+    cache: Cache, library: Library, plan: list[Output], keys: list[str | None], kept: Collection[str], strays: set[str], problems: Problems
+) -> None:
     """Record the site just published in the cache; if that fails, the site stands and the next build renders everything."""
     try:
-        cache.save(library, plan, keys, kept)
+        cache.save(library, plan, keys, kept, strays)
     except OSError as error:
         problems.warn(
             cache.folder or "cache",
             f"the site is published, but the cache could not be saved ({error.strerror or error}): the next build renders everything",
         )
-
-
-@contextlib.contextmanager
-def collecting_garbage_after() -> Iterator[None]:
-    """No collection of cyclic garbage until the build is done.
-
-    A build makes hundreds of thousands of objects that live until it ends, and Python's collector
-    walks them all again each time a few hundred more are made: a fifth of a one-note rebuild of a
-    10,000-paper site (benchmarks/run.py). serve, which runs on, collects as usual.
-    """
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def check(options: Options, problems: Problems) -> Site | None:

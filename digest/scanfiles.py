@@ -17,7 +17,7 @@ from digest import files, validation
 from digest.files import clean_json
 from digest.ids import normalize_id
 from digest.markdown import slugify
-from digest.problems import Problems
+from digest.problems import Problem, Problems
 from digest.scans import PaperInfo, Scan, ScanSummary, cited_ids, paper_id
 
 
@@ -72,6 +72,13 @@ def load_scans(
         elif broken is not None:
             broken.update(dict.fromkeys(claimed_ids(path), path))
     return dict(sorted(chosen.items()))
+
+
+def read_scans(folder: Path, root: Path, max_bytes: int, valid: Collection[str]) -> tuple[dict[str, ScanFile], dict[str, Path], list[Problem]]:
+    """load_scans, in a process of its own if there is one: the scans, the files that did not load, and the problems found."""
+    problems, broken = Problems(root), dict[str, Path]()
+    scans = load_scans(folder, problems, max_bytes, valid, broken)
+    return scans, broken, problems.items
 
 
 def claimed_ids(path: Path) -> list[str]:

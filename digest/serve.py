@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import watchfiles
 
-from digest import pipeline
+from digest import pipeline, render
 from digest.cache import Cache
 from digest.content import load_note
 from digest.library import Library
@@ -192,7 +192,7 @@ class Preview:
         problems = Problems()
         site: pipeline.Site | pipeline.Unchanged | None
         try:
-            with pipeline.collecting_garbage_after():  # collected after each rebuild, while the editor reads the page
+            with render.collecting_garbage_after():  # collected after each rebuild, while the editor reads the page
                 library = self.kept_library([path for path in changed or [] if not path.name.startswith(".")], problems)
                 site = pipeline.build(self.options, problems, self.cache, library=library)
             if isinstance(site, pipeline.Site):

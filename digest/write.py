@@ -15,7 +15,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 
 MARKER = ".digest-site"
@@ -123,8 +123,15 @@ class Staging:
         """Publish a file as it is."""
         shutil.copyfile(source, self.target(relative))
 
-    def publish(self, paths: Iterable[str]) -> None:
-        """Swap the new site in for the old one (paths: every file of it), then keep the old one as the spare, or delete it."""
+    def publish(self, kept: Mapping[str, str], copies: Mapping[str, Path]) -> None:
+        """Add the old site's unchanged files (kept) and the files published as they are (copies), swap the new site in, keep the old.
+
+        The old site is kept as the spare, or deleted.
+        """
+        for relative, live in kept.items():
+            self.keep(relative, live)
+        for relative, source in copies.items():
+            self.copy(relative, source)
         self.write(MARKER, MARKER_TEXT.encode("utf-8"))
         self.folder.chmod(0o755)
         swap(self.folder, self.out)
