@@ -19,8 +19,13 @@ def humanize(name: str) -> str:
 _LINKABLE = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S*|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b(?:/\S*)?")
 
 
+_MAYBE_LINKABLE = re.compile(r"://|www\.|mailto:|\w\.[A-Za-z]{2}", re.IGNORECASE)  # looked for first: most text has none
+
+
 def defang(text: str) -> str:
     """`http://x.example/a` → `http[:]//x[.]example/a`: scan text that a mail client would make a live link, made plain."""
+    if not _MAYBE_LINKABLE.search(text):
+        return text
     return _LINKABLE.sub(lambda found: found.group().replace("://", "[:]//").replace(".", "[.]").replace("@", "[@]"), text)
 
 

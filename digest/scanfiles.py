@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, NamedTuple, get_args, get_origin
 
 import pydantic_core
 from pydantic import BaseModel, ValidationError
@@ -19,6 +19,15 @@ from digest.ids import normalize_id
 from digest.markdown import slugify
 from digest.problems import Problem, Problems
 from digest.scans import PaperInfo, Scan, ScanSummary, cited_ids, paper_id
+
+
+class Glance(NamedTuple):
+    """A scan at a glance, as the papers' index shows it."""
+
+    paper_type: str
+    met: int  # checks met, of
+    applicable: int  # the checks that apply
+    flags: int  # red flags
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,13 +46,17 @@ class ScanFile:
     methodology_tags: list[str]
     cited: list[str]  # the titles of the papers it cites, slugified (how papers are matched)
     cited_ids: list[str]  # the arXiv ids and DOIs of the papers it cites, where the scan gives them
+    glance: Glance
 
     @classmethod
     def of(cls, scan: Scan | ScanSummary, path: Path, digest: str) -> ScanFile:
         """What the library keeps of a validated scan."""
         cited = list(dict.fromkeys(slugify(c.title) for c in scan.cited_papers))
         ids = list(dict.fromkeys(found for c in scan.cited_papers for found in cited_ids(c)))
-        return cls(paper_id(scan, path), path, digest, scan.scan_version, scan.paper, list(scan.methodology_tags), cited, ids)
+        groups = [*scan.checklist.values(), *(group for groups in scan.type_checklist.values() for group in groups.values())]
+        checks = [check for group in groups for check in group.values()]
+        glance = Glance(scan.paper_type, sum(c.applies and c.answer is True for c in checks), sum(c.applies for c in checks), len(scan.red_flags))
+        return cls(paper_id(scan, path), path, digest, scan.scan_version, scan.paper, list(scan.methodology_tags), cited, ids, glance)
 
     @property
     def scan(self) -> Scan:

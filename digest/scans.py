@@ -178,13 +178,25 @@ class CitedTitle(BaseModel):
     doi: Text | None = None
 
 
+class CheckBits(BaseModel):
+    """Whether a check applies and is met, all a summary reads of it."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    applies: bool
+    answer: bool | None = None
+
+
 class ScanSummary(BaseModel):
-    """What the library needs of a scan whose bytes were validated whole by an earlier build; the rest is not looked at."""
+    """What the library and the papers' index need of a scan whose bytes an earlier build validated whole; the rest is not looked at."""
 
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
     scan_version: Count
+    paper_type: Text
     paper: PaperInfo
+    checklist: dict[str, dict[str, CheckBits]]
+    type_checklist: dict[str, dict[str, dict[str, CheckBits]]] = {}
     methodology_tags: list[Text] = []
+    red_flags: list[Any] = []
     cited_papers: list[CitedTitle] = []
 
 
