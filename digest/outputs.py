@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest import email, feeds, files
-from digest.library import EditionEntry, Library, NoteEntry, PaperEntry
+from digest import cite, email, feeds, files
+from digest.library import EditionEntry, Library, NoteEntry, PaperEntry, TagEntry
 from digest.problems import Problems
 from digest.urls import page_url
 
@@ -53,13 +53,14 @@ def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
         *(page(f"{page_url(p)}index.html", "page.html", origin=p.path, page=p) for p in lib.pages),
         Output("404.html", template="404.html", absolute=True),
     ]
+    keys = cite.citation_keys(lib)
     for edition in lib.editions:
-        outputs += edition_outputs(edition)
-    in_feeds = tuple(note for edition in feeds.feed_editions(lib) for note in edition.notes)
+        outputs += edition_outputs(edition, keys)
+    outputs += feed_outputs("", None, tuple(note for edition in feeds.feed_editions(lib) for note in edition.notes))
+    for tag in lib.tags:
+        outputs += feed_outputs(tag.url, tag, tuple(feeds.feed_notes(lib, tag)))
     sitemap = [path.removesuffix("index.html") for path in (o.path for o in outputs if o.page) if path != "404.html"]
     outputs += [
-        Output("feed.xml", function=feeds.rss, shows=in_feeds, page=False),
-        Output("atom.xml", function=feeds.atom, shows=in_feeds, page=False),
         Output("sitemap.xml", function=feeds.sitemap, values={"urls": sitemap}, page=False),
         *copies(library, templates, problems),
     ]
@@ -67,21 +68,40 @@ def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
     return outputs
 
 
-def edition_outputs(edition: EditionEntry) -> list[Output]:
-    """An edition's page and email copies, then the pages of the papers it is the first to cover."""
+def feed_outputs(folder: str, tag: TagEntry | None, notes: tuple[NoteEntry, ...]) -> list[Output]:
+    """The RSS, Atom and JSON feeds in folder: the digest's (tag None), or a tag's; each shows notes."""
+    made = ((feeds.rss, "feed.xml"), (feeds.atom, "atom.xml"), (feeds.json_feed, "feed.json"))
+    return [Output(folder + name, function=kind, values={"path": folder + name, "tag": tag}, shows=notes, page=False) for kind, name in made]
+
+
+def edition_outputs(edition: EditionEntry, keys: dict[str, str]) -> list[Output]:
+    """An edition's page, email copies and citation files, then the outputs of the papers it is the first to cover."""
     notes = tuple(edition.notes)
-    return [
+    outputs = [
         page(f"{edition.url}index.html", "edition.html", notes, edition.edition.path, edition=edition),
         Output(f"{edition.url}email.html", function=email.email_html, values={"edition": edition}, shows=notes, page=False),
         Output(f"{edition.url}email.txt", function=email.email_text, values={"edition": edition}, shows=notes, page=False),
-        *(paper_page(note.paper) for note in edition.notes if note.paper.notes[0] is note),
+        *(citation_files(edition.url, cite.papers_of(edition), keys) if edition.notes else ()),
     ]
+    for note in edition.notes:
+        if note.paper.notes[0] is note:
+            outputs += paper_outputs(note.paper, keys)
+    return outputs
 
 
-def paper_page(paper: PaperEntry) -> Output:
-    """A paper's page: every note on it, and its full scan."""
+def paper_outputs(paper: PaperEntry, keys: dict[str, str]) -> list[Output]:
+    """A paper's page (every note on it, and its full scan) and its citation files."""
     origin = paper.scan.path if paper.scan else paper.notes[0].note.path
-    return page(f"{paper.url}index.html", "paper.html", tuple(paper.notes), origin, paper=paper)
+    return [page(f"{paper.url}index.html", "paper.html", tuple(paper.notes), origin, paper=paper), *citation_files(paper.url, [paper], keys)]
+
+
+def citation_files(url: str, papers: list[PaperEntry], keys: dict[str, str]) -> list[Output]:
+    """`cite.bib` (BibTeX) and `cite.json` (CSL-JSON) of papers, in the folder at url."""
+    values = {"papers": papers, "keys": keys}
+    return [
+        Output(f"{url}cite.bib", function=cite.bibtex, values=values, page=False),
+        Output(f"{url}cite.json", function=cite.csl, values=values, page=False),
+    ]
 
 
 def notes_of(edition: EditionEntry | None) -> tuple[NoteEntry, ...]:

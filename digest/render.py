@@ -22,7 +22,7 @@ import jinja2.runtime
 
 from digest import files
 from digest.filters import bar_svg, defang, engagement_label, humanize, long_date, plural, short_authors, thousands
-from digest.library import EditionEntry, Library
+from digest.library import EditionEntry, Library, NoteEntry
 from digest.problems import Problems
 from digest.urls import page_url
 from digest.views import PageContext, ScanView, scan_view
@@ -109,7 +109,7 @@ class Renderer:
         self.env = environment(templates)
         self.scans = ScanViews(library)
         self.read: set[int] = set()  # the notes whose text the output being rendered has shown (by id)
-        self.bodies: dict[str, str] = {}  # each edition's feed entry, by slug: both feeds show it
+        self.bodies: dict[str, str] = {}  # each edition's and note's feed entry (by slug, and edition/note): each is in several feeds
 
     def render(self, output: Output) -> bytes:
         """An output's bytes (jinja2.TemplateError or files.Changed if it cannot be made)."""
@@ -139,6 +139,15 @@ class Renderer:
             body = self.bodies[edition.slug] = self.page("feed_entry.html", edition.url, absolute=True, edition=edition)
         for note in edition.notes:
             self.read.add(id(note.note))
+        return body
+
+    def note_body(self, note: NoteEntry) -> str:
+        """A note as feed content (a tag's feeds): its paper, text and scan, every link absolute."""
+        key = f"{note.edition.slug}/{note.anchor}"
+        body = self.bodies.get(key)
+        if body is None:
+            body = self.bodies[key] = self.page("feed_note.html", note.edition.url, absolute=True, note=note)
+        self.read.add(id(note.note))
         return body
 
     def showed_only_its_notes(self, output: Output) -> bool:

@@ -415,7 +415,7 @@ def test_every_page_has_title_description_canonical_and_social_cards(sites: dict
         for key in ("og:type", "og:title", "og:description", "og:site_name", "twitter:card", "twitter:title", "twitter:description"):
             assert len(meta(page, key)) == 1 and meta(page, key)[0].strip(), (where, key)
         feeds = {link["type"] for link in page.select('link[rel="alternate"]')}
-        assert feeds == {"application/rss+xml", "application/atom+xml"}, where
+        assert feeds == {"application/rss+xml", "application/atom+xml", "application/feed+json"}, where
         canonical = [link["href"] for link in page.select('link[rel="canonical"]')]
         if where == "404.html":
             assert canonical == [] and meta(page, "robots") == ["noindex"]

@@ -177,8 +177,12 @@ def test_every_page_links_its_feeds_and_internal_links_resolve(site: Path) -> No
         if path.name == "email.html":
             continue  # made to be pasted into a newsletter service, not a site page
         page = soup(path)
-        feeds = {link["type"]: link["href"] for link in page.select('link[rel="alternate"]')}
-        assert feeds == {"application/rss+xml": BASE + "feed.xml", "application/atom+xml": BASE + "atom.xml"}
+        feeds = {(link["type"], link["href"]) for link in page.select('link[rel="alternate"]')}
+        own = {BASE + "feed.xml", BASE + "atom.xml", BASE + "feed.json"}
+        if path.parent.parent.name == "tags":  # a tag's page links the tag's own feeds too
+            own |= {BASE + f"tags/{path.parent.name}/{name}" for name in ("feed.xml", "atom.xml", "feed.json")}
+        assert {href for _, href in feeds} == own
+        assert {kind for kind, _ in feeds} == {"application/rss+xml", "application/atom+xml", "application/feed+json"}
         assert page.html["lang"] == "en"
         if path.name == "404.html":
             continue
@@ -260,7 +264,7 @@ def test_processes_render_the_same_bytes_and_write_what_they_render(tmp_path: Pa
         assert built["errors"] == []
         sites[jobs] = tree(out)
         writers = dict(line.split()[::-1] for line in log.read_text().splitlines() if not line.endswith(" .digest-site"))
-        assert set(writers) == {path for path in sites[jobs] if path.endswith((".html", ".txt", ".xml"))}
+        assert set(writers) == {path for path in sites[jobs] if path.endswith((".html", ".txt", ".xml", ".bib", ".json"))}
         renderers = set(writers.values())
         assert renderers == {str(built["pid"])} if jobs == 1 else (len(renderers) == 2 and str(built["pid"]) not in renderers)
     assert sites[2] == sites[1] and len(sites[1]) > 300
