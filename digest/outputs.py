@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest import cite, email, feeds, files
+from digest import cite, email, feeds, files, ledger
 from digest.library import EditionEntry, Library, NoteEntry, PaperEntry, TagEntry
 from digest.problems import Problems
 from digest.urls import page_url
@@ -49,6 +49,8 @@ def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
         page(ARCHIVE, "archive.html", editions=newest_first),
         page("papers/index.html", "papers.html", papers=lib.papers),
         page("tags/index.html", "tags.html", tags=lib.tags),
+        Output("claims/index.html", function=ledger.page, values={"template": "claims.html", "path": "claims/index.html"}),
+        Output("flags/index.html", function=ledger.page, values={"template": "flags.html", "path": "flags/index.html"}),
         *(page(f"{tag.url}index.html", "tag.html", tag=tag) for tag in lib.tags),
         *(page(f"{page_url(p)}index.html", "page.html", origin=p.path, page=p) for p in lib.pages),
         Output("404.html", template="404.html", absolute=True),

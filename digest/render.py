@@ -22,6 +22,7 @@ import jinja2.runtime
 
 from digest import files
 from digest.filters import bar_svg, defang, engagement_label, humanize, long_date, plural, short_authors, thousands
+from digest.ledger import Ledger, read_ledger
 from digest.library import EditionEntry, Library, NoteEntry
 from digest.problems import Problems
 from digest.urls import page_url
@@ -149,6 +150,11 @@ class Renderer:
             body = self.bodies[key] = self.page("feed_note.html", note.edition.url, absolute=True, note=note)
         self.read.add(id(note.note))
         return body
+
+    @functools.cached_property
+    def ledger(self) -> Ledger:
+        """Every claim and red flag of the archive, read once in this process (the claims and flags pages show it)."""
+        return read_ledger(self.library)
 
     def showed_only_its_notes(self, output: Output) -> bool:
         """Whether the output last rendered showed no note's text but those the plan lists for it."""
