@@ -163,7 +163,7 @@ class Library:
         """A digest of everything the library was made from but the text of notes: what every output shows (see digest.cache)."""
         content = self.content
         parts = [self.settings.model_dump_json()]
-        parts += [f"{scan.path}\0{scan.digest}" for scan in self.scans.values()]
+        parts += [f"{scan.path}\0{scan.digest}\0{scan.previous.digest if scan.previous else ''}" for scan in self.scans.values()]
         for edition in content.editions:
             parts += [f"{edition.path}\0{edition.digest}", *(f"{note.path}\0{note.head_digest}" for note in edition.notes)]
         parts += [f"{page.path}\0{page.digest}" for page in content.pages]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest import cite, email, feeds, files, ledger
+from digest import chart, cite, email, feeds, files, ledger
 from digest.library import EditionEntry, Library, NoteEntry, PaperEntry, TagEntry
 from digest.problems import Problems
 from digest.urls import page_url
@@ -47,7 +47,7 @@ def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
     outputs = [
         page("index.html", "home.html", notes_of(lib.latest), edition=lib.latest, earlier=newest_first[1:]),
         page(ARCHIVE, "archive.html", editions=newest_first),
-        page("papers/index.html", "papers.html", papers=lib.papers),
+        page("papers/index.html", "papers.html", papers=lib.papers, chart=chart.hype_chart(lib.papers)),
         page("tags/index.html", "tags.html", tags=lib.tags),
         Output("claims/index.html", function=ledger.page, values={"template": "claims.html", "path": "claims/index.html"}),
         Output("flags/index.html", function=ledger.page, values={"template": "flags.html", "path": "flags/index.html"}),

@@ -22,6 +22,7 @@ import jinja2.runtime
 
 from digest import files
 from digest.filters import bar_svg, defang, engagement_label, humanize, long_date, plural, short_authors, thousands
+from digest.history import scan_change
 from digest.ledger import Ledger, read_ledger
 from digest.library import EditionEntry, Library, NoteEntry
 from digest.problems import Problems
@@ -89,6 +90,7 @@ def environment(templates: Templates) -> jinja2.Environment:
     env.filters["link"] = link
     env.globals["plural"] = plural
     env.globals["bar_svg"] = bar_svg
+    env.globals["scan_change"] = scan_change
     env.globals["page_url"] = page_url
     return env
 

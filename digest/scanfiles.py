@@ -6,7 +6,7 @@ import contextlib
 import functools
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple, get_args, get_origin
 
@@ -28,6 +28,8 @@ class Glance(NamedTuple):
     met: int  # checks met, of
     applicable: int  # the checks that apply
     flags: int  # red flags
+    points: int  # on Hacker News
+    engagement: int  # the engagement factors' scores, summed
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +49,7 @@ class ScanFile:
     cited: list[str]  # the titles of the papers it cites, slugified (how papers are matched)
     cited_ids: list[str]  # the arXiv ids and DOIs of the papers it cites, where the scan gives them
     glance: Glance
+    previous: ScanFile | None = None  # the paper's scan of the version before, if there is one
 
     @classmethod
     def of(cls, scan: Scan | ScanSummary, path: Path, digest: str) -> ScanFile:
@@ -55,7 +58,9 @@ class ScanFile:
         ids = list(dict.fromkeys(found for c in scan.cited_papers for found in cited_ids(c)))
         groups = [*scan.checklist.values(), *(group for groups in scan.type_checklist.values() for group in groups.values())]
         checks = [check for group in groups for check in group.values()]
-        glance = Glance(scan.paper_type, sum(c.applies and c.answer is True for c in checks), sum(c.applies for c in checks), len(scan.red_flags))
+        engagement = sum(factor.score for factor in scan.engagement_factors.values())
+        met, applicable = sum(c.applies and c.answer is True for c in checks), sum(c.applies for c in checks)
+        glance = Glance(scan.paper_type, met, applicable, len(scan.red_flags), scan.hn_data.total_points, engagement)
         return cls(paper_id(scan, path), path, digest, scan.scan_version, scan.paper, list(scan.methodology_tags), cited, ids, glance)
 
     @property
@@ -75,15 +80,22 @@ def load_scans(
 ) -> dict[str, ScanFile]:
     """Validate every scan under folder (only summed up if its bytes' digest is in valid); for each paper keep the highest scan_version.
 
+    The version before it is kept as its previous (a paper page says what changed).
     Each file that does not load goes into broken, by every id it would have had.
     """
     chosen: dict[str, ScanFile] = {}
+    versions: dict[str, list[ScanFile]] = {}
     for path in files.find(folder, ".json", problems):
         loaded = load_scan(path, problems, max_bytes, valid)
         if loaded is not None:
             chosen[loaded.id] = newer(chosen.get(loaded.id), loaded, problems)
+            versions.setdefault(loaded.id, []).append(loaded)
         elif broken is not None:
             broken.update(dict.fromkeys(claimed_ids(path), path))
+    for paper, scan in chosen.items():
+        before = [other for other in versions[paper] if other.version < scan.version]
+        if before:
+            chosen[paper] = replace(scan, previous=max(before, key=lambda other: other.version))
     return dict(sorted(chosen.items()))
 
 

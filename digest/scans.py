@@ -186,6 +186,20 @@ class CheckBits(BaseModel):
     answer: bool | None = None
 
 
+class Score(BaseModel):
+    """An engagement factor's score, all a summary reads of it."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    score: Count
+
+
+class Points(BaseModel):
+    """The Hacker News points of a paper, all a summary reads of its discussion."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    total_points: Count = 0
+
+
 class ScanSummary(BaseModel):
     """What the library and the papers' index need of a scan whose bytes an earlier build validated whole; the rest is not looked at."""
 
@@ -198,6 +212,8 @@ class ScanSummary(BaseModel):
     methodology_tags: list[Text] = []
     red_flags: list[Any] = []
     cited_papers: list[CitedTitle] = []
+    engagement_factors: dict[str, Score] = {}
+    hn_data: Points = Points()
 
 
 def checklist_groups(scan: Scan) -> list[tuple[str, str, Group]]:
