@@ -18,7 +18,7 @@ from digest.files import clean_json
 from digest.ids import normalize_id
 from digest.markdown import slugify
 from digest.problems import Problem, Problems
-from digest.scans import PaperInfo, Scan, ScanSummary, cited_ids, paper_id
+from digest.scans import ClaimsAndFlags, PaperInfo, Scan, ScanSummary, cited_ids, paper_id
 
 
 class Glance(NamedTuple):
@@ -66,13 +66,26 @@ class ScanFile:
     @property
     def scan(self) -> Scan:
         """The whole validated scan, read again from its file (files.Changed if its bytes are not those validated)."""
+        return validate_scan(self.bytes(), [])
+
+    def claims_and_flags(self) -> ClaimsAndFlags:
+        """Only the claims and red flags of the scan, read again from its file: its other parts are not looked at."""
+        data = self.bytes()
+        if not maybe_unsafe(data):  # text to clean is cleaned as validate_scan cleans it
+            with contextlib.suppress(ValidationError):  # a `null` meaning a default: read as the first time
+                return ClaimsAndFlags.model_validate_json(data)
+        scan = validate_scan(data, [])
+        return ClaimsAndFlags(claims=scan.claims, red_flags=scan.red_flags)
+
+    def bytes(self) -> bytes:
+        """The file's bytes, which must still be those validated (files.Changed if not)."""
         try:
             data = self.path.read_bytes()
         except OSError as error:
             raise files.Changed(self.path) from error
         if files.digest_of(data) != self.digest:
             raise files.Changed(self.path)
-        return validate_scan(data, [])
+        return data
 
 
 def load_scans(

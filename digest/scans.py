@@ -200,6 +200,14 @@ class Points(BaseModel):
     total_points: Count = 0
 
 
+class ClaimsAndFlags(BaseModel):
+    """A scan's claims and red flags, all the claims and flags pages read of a scan whose bytes were validated whole."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    claims: list[Claim] = []
+    red_flags: list[RedFlag] = []
+
+
 class ScanSummary(BaseModel):
     """What the library and the papers' index need of a scan whose bytes an earlier build validated whole; the rest is not looked at."""
 
