@@ -180,7 +180,7 @@ class Cache:
         """
         now, before = self.current, self.previous.outputs if self.previous else {}
         now.out = os.stat(self.out).st_ino
-        now.scans = sorted({scan.digest for scan in library.scans.values()})
+        now.scans = sorted({s.digest for scan in library.scans.values() for s in (scan, scan.previous) if s is not None})
         for output, key in zip(outputs, keys, strict=True):
             key = None if output.path in strays else key
             if output.path in kept:

@@ -46,18 +46,18 @@ class Chart:
 
 
 def hype_chart(papers: list[PaperEntry]) -> Chart | None:
-    """The chart of papers with a scan; None for fewer than two (nothing to compare).
+    """The chart of papers with a scan some of whose checks apply; None for fewer than two (nothing to compare).
 
     Discussion is ranked, not scaled: papers on Hacker News by their points, then the rest by their
     engagement scores, so one viral paper does not flatten the others against the axis.
     """
-    scanned = [(paper, paper.scan.glance) for paper in papers if paper.scan is not None]
+    scanned = [(paper, paper.scan.glance) for paper in papers if paper.scan is not None and paper.scan.glance.applicable]
     if len(scanned) < 2:
         return None
     ranked = sorted(scanned, key=lambda pair: (-pair[1].points, -pair[1].engagement, pair[0].citation.title, pair[0].id))
     points = []
     for rank, (paper, glance) in enumerate(ranked, 1):
-        share = glance.met / glance.applicable if glance.applicable else 0.0
+        share = glance.met / glance.applicable
         x = LEFT + share * (RIGHT - LEFT)
         y = TOP + INSET + (rank - 1) / (len(ranked) - 1) * (BOTTOM - TOP - 2 * INSET)
         points.append(Point(paper, glance.met, glance.applicable, glance.points, glance.engagement, rank, round(x, 1), round(y, 1)))

@@ -50,6 +50,13 @@ def split_name(name: str) -> tuple[str, str]:
     return family, given
 
 
+def bibtex_name(name: str) -> str:
+    """A name for BibTeX's author field, `Family, Given`: no `and` (in any case) or comma of its own can split it."""
+    parts = [bibtex_text(part) for part in split_name(name) if part]
+    guarded = [re.sub(r"(?i)\band\b", lambda m: "{" + m.group() + "}", part) for part in parts]
+    return ", ".join(f"{{{part}}}" if "," in part else part for part in guarded)
+
+
 def ascii_word(text: str) -> str:
     """Text's letters and digits in lower-case ASCII, accents dropped (`Müller` → `muller`)."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -88,8 +95,7 @@ def bibtex_entry(paper: PaperEntry, key: str, where: str) -> str:
     citation = paper.citation
     fields: list[tuple[str, str]] = [("title", bibtex_text(citation.title))]
     if citation.authors:
-        names = [", ".join(bibtex_text(part) for part in split_name(name) if part) for name in citation.authors]
-        fields.append(("author", " and ".join(re.sub(r"\band\b", "{and}", name) for name in names)))
+        fields.append(("author", " and ".join(bibtex_name(name) for name in citation.authors)))
     if citation.venue:
         fields.append(("journal", bibtex_text(citation.venue)))
     if citation.year:

@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
@@ -63,7 +64,7 @@ def entry_id(library: Library, edition: EditionEntry) -> str:
 
 def note_id(library: Library, note: NoteEntry) -> str:
     """A tag: URI for a note in a tag's feed, from its edition's and its own file names."""
-    return f"tag:{library.settings.host},{note.edition.slug}:notes/{note.anchor}"
+    return f"tag:{library.settings.host},{note.edition.slug}:notes/{quote(note.anchor, safe='-._~')}"
 
 
 def feed_editions(library: Library) -> list[EditionEntry]:

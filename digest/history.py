@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from digest.filters import humanize
-from digest.markdown import slugify
 from digest.scanfiles import ScanFile
 from digest.scans import Scan, checklist_groups
 
@@ -26,6 +25,11 @@ class Change:
         return bool(self.met or self.unmet or self.support or self.flags_added or self.flags_removed)
 
 
+def words(text: str) -> str:
+    """Text as it is compared across versions: case and spacing aside."""
+    return " ".join(text.casefold().split())
+
+
 def checks_met(scan: Scan) -> dict[str, tuple[str, bool]]:
     """Each check that applies, by its place (section, group, name): its question in words, and whether it is met."""
     return {
@@ -43,9 +47,9 @@ def scan_change(scan: ScanFile) -> Change | None:
     before, now = scan.previous.scan, scan.scan
     old_checks, new_checks = checks_met(before), checks_met(now)
     both = [key for key in new_checks if key in old_checks and old_checks[key][1] != new_checks[key][1]]
-    old_claims = {slugify(claim.claim): claim.support for claim in before.claims}
-    support = [(c.claim, old_claims[slugify(c.claim)], c.support) for c in now.claims if old_claims.get(slugify(c.claim), c.support) != c.support]
-    old_flags, new_flags = {slugify(f.flag): f.flag for f in before.red_flags}, {slugify(f.flag): f.flag for f in now.red_flags}
+    old_claims = {words(claim.claim): claim.support for claim in before.claims}
+    support = [(c.claim, old_claims[words(c.claim)], c.support) for c in now.claims if old_claims.get(words(c.claim), c.support) != c.support]
+    old_flags, new_flags = {words(f.flag): f.flag for f in before.red_flags}, {words(f.flag): f.flag for f in now.red_flags}
     return Change(
         scan.previous.version,
         [new_checks[key][0] for key in both if new_checks[key][1]],

@@ -58,6 +58,18 @@ def test_scan_text_in_the_chart_stays_text(site: Path) -> None:
     assert any(re.match(r"</title><script>", t) for t in titles)
 
 
+def test_a_paper_none_of_whose_checks_apply_is_left_off_the_chart(site: Path) -> None:
+    path = site / "scans" / "beta.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    groups = [*data["checklist"].values(), *(g for groups in data.get("type_checklist", {}).values() for g in groups.values())]
+    for group in groups:
+        for check in group.values():
+            check["applies"] = False
+    path.write_text(json.dumps(data), encoding="utf-8")
+    page = BeautifulSoup((build(site) / "papers" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert page.select_one("figure.hype-chart") is None  # not at 0% beside papers that fail every check: alpha alone is no chart
+
+
 def test_no_chart_for_fewer_than_two_scanned_papers(site: Path) -> None:
     (site / "scans" / "beta.json").unlink()
     note = site / "content" / "editions" / "2026-01-15" / "02-beta.md"

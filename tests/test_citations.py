@@ -16,7 +16,7 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 from conftest import run_cli
 
 HOSTILE = r"Braces } { and \end{document} 100% #1 & $x_i^2$ ~ @misc{evil, title={pwned}} \\ \input{/etc/passwd"
-HOSTILE_AUTHOR = "Ann {and} Smith and Jones %"
+HOSTILE_AUTHOR = "Ann {and} Smith AND Jones %"  # BibTeX splits names on `and` in any case
 
 
 def latex_decoder() -> LatexNodes2Text:
@@ -127,7 +127,7 @@ def test_an_edition_cites_each_of_its_papers_with_one_key_per_paper_on_the_site(
 def test_scan_text_that_is_latex_or_bibtex_stays_text(site: Path) -> None:
     path = site / "scans" / "beta.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["paper"] |= {"title": HOSTILE, "venue": HOSTILE, "authors": [HOSTILE_AUTHOR, "Bo Li"], "doi": "10.5555/b{2}\\x"}
+    data["paper"] |= {"title": HOSTILE, "venue": HOSTILE, "authors": [HOSTILE_AUTHOR, "Bo Li", "Doe, Jane, Jr., III"], "doi": "10.5555/b{2}\\x"}
     path.write_text(json.dumps(data), encoding="utf-8")
     note = site / "content" / "editions" / "2026-01-15" / "02-beta.md"
     note.write_text(note.read_text(encoding="utf-8").replace("10.5555/Beta.2025", "'10.5555/b{2}\\x'"), encoding="utf-8")
@@ -138,7 +138,7 @@ def test_scan_text_that_is_latex_or_bibtex_stays_text(site: Path) -> None:
     assert len(hostile) == 2
     for entry in hostile:
         assert entry.fields_dict["journal"].value == HOSTILE
-        assert names(entry) == [HOSTILE_AUTHOR, "Bo Li"]
+        assert names(entry)[:2] == [HOSTILE_AUTHOR, "Bo Li"] and len(names(entry)) == 3  # commas in a name split nothing
     raw = bibtexparser.parse_string((out / "papers" / hostile_slug(out) / "cite.bib").read_text(encoding="utf-8"))
     assert raw.entries[0].fields_dict["doi"].value == "10.5555/b%7B2%7D%5Cx"  # verbatim in biblatex: a URL's escapes, not LaTeX's
     items = [item for cite in out.rglob("cite.json") for item in json.loads(cite.read_text(encoding="utf-8"))]

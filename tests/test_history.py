@@ -61,6 +61,21 @@ def has_history(page: Path) -> bool:
     return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one(".scan-change") is not None
 
 
+def test_claims_in_any_script_are_matched_with_themselves(site: Path) -> None:
+    old = [{"claim": "結果は再現できる。", "supported": "strong"}, {"claim": "効果は大きい。", "supported": "weak"}]
+    edit_old_scan(site, claims=old, flags=[{"flag": "単一のシード"}])
+    path = site / "scans" / "paper-a" / "scan-v4.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["claims"] = [{"claim": "結果は再現できる。", "supported": "moderate"}, {"claim": "効果は大きい。", "supported": "weak"}]
+    data["red_flags"] = [{"flag": "評価者はモデルのみ"}]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert change_list(build(site)) == [
+        "Support for “結果は再現できる。”: strong, now moderate",
+        "New red flags: 評価者はモデルのみ",
+        "Red flags no longer raised: 単一のシード",
+    ]
+
+
 def test_a_paper_with_one_scan_version_has_no_history(site: Path) -> None:
     assert not has_history(build(site) / "papers/10.5555-beta.2025-9549f515/index.html")
     (site / "scans" / OLD).unlink()
