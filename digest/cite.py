@@ -57,19 +57,27 @@ def bibtex_name(name: str) -> str:
     return ", ".join(f"{{{part}}}" if "," in part else part for part in guarded)
 
 
+_NOT_ASCII_WORD = re.compile("[^a-z0-9]")
+
+
 def ascii_word(text: str) -> str:
     """Text's letters and digits in lower-case ASCII, accents dropped (`Müller` → `muller`)."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return re.sub("[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().lower())
+    return _NOT_ASCII_WORD.sub("", decomposed.encode("ascii", "ignore").decode().lower())
 
 
 def base_key(paper: PaperEntry) -> str:
     """A citation key as people write them: first author's family name, year, first long word of the title."""
     citation = paper.citation
     family = ascii_word(split_name(citation.authors[0])[0]) if citation.authors else ""
-    words = [ascii_word(word) for word in citation.title.split()]
-    word = next((w for w in words if len(w) > 3), next((w for w in words if w), ""))
-    return f"{family}{citation.year or ''}{word}" or "paper"
+    first = ""
+    for raw in citation.title.split():  # the site's every key is made on every build: stop at the first long word
+        word = ascii_word(raw)
+        if len(word) > 3:
+            first = word
+            break
+        first = first or word
+    return f"{family}{citation.year or ''}{first}" or "paper"
 
 
 def citation_keys(library: Library) -> dict[str, str]:
