@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from digest.library import PaperEntry
 from digest.markdown import slugify
@@ -34,6 +35,18 @@ def run_cli(site: Path, *args: str) -> Result:
         command += ["--templates", str(ROOT / "templates")]
     done = subprocess.run(command, cwd=site, capture_output=True, text=True, timeout=120)
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def build(site: Path, *args: str) -> Path:
+    """Build a site folder with the command line, which must succeed; its output folder."""
+    result = run_cli(site, *args)
+    assert result.code == 0, result.err
+    return site / "_site"
+
+
+def soup(path: Path) -> BeautifulSoup:
+    """A built page, parsed by html5lib as a browser would."""
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
 
 
 @pytest.fixture

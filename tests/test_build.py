@@ -16,22 +16,10 @@ from bs4 import BeautifulSoup
 from digest import pipeline, render
 from digest.problems import Problems
 
-from conftest import FIXTURE, ROOT, leftovers, run_cli, tree
+from conftest import FIXTURE, ROOT, build, leftovers, run_cli, soup, tree
 from regenerate_golden import GOLDEN, rendered
 
 BASE = "https://fixture.example.org/digest/"
-
-
-def build(site: Path, *extra: str) -> Path:
-    """Build the site folder with the command line; return the output folder."""
-    result = run_cli(site, *extra)
-    assert result.code == 0, result.err
-    return site / "_site"
-
-
-def soup(path: Path) -> BeautifulSoup:
-    """An HTML page parsed by html5lib, as a browser would."""
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
 
 
 def test_output_matches_golden_files(tmp_path: Path) -> None:

@@ -8,14 +8,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from conftest import run_cli
-
-
-def build(site: Path, *args: str) -> Path:
-    """Build the site with the command line; its output folder."""
-    result = run_cli(site, *args)
-    assert result.code == 0, result.err
-    return site / "_site"
+from conftest import build
 
 
 def figures(site: Path, relative: str) -> tuple[int, int, int]:

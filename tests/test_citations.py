@@ -13,7 +13,7 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from conftest import run_cli
+from conftest import build
 
 HOSTILE = r"Braces } { and \end{document} 100% #1 & $x_i^2$ ~ @misc{evil, title={pwned}} \\ \input{/etc/passwd"
 HOSTILE_AUTHOR = "Ann {and} Smith AND Jones %"  # BibTeX splits names on `and` in any case
@@ -28,13 +28,6 @@ def latex_decoder() -> LatexNodes2Text:
 
 
 DECODER = latex_decoder()
-
-
-def build(site: Path, *args: str) -> Path:
-    """Build the site with the command line; its output folder."""
-    result = run_cli(site, *args)
-    assert result.code == 0, result.err
-    return site / "_site"
 
 
 def read_bibtex(path: Path) -> bibtexparser.Library:

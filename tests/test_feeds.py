@@ -11,22 +11,10 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import run_cli
+from conftest import build, soup
 
 BASE = "https://fixture.example.org/digest/"
 JSON_FEED = "https://jsonfeed.org/version/1.1"
-
-
-def build(site: Path, *args: str) -> Path:
-    """Build the site with the command line; its output folder."""
-    result = run_cli(site, *args)
-    assert result.code == 0, result.err
-    return site / "_site"
-
-
-def soup(path: Path) -> BeautifulSoup:
-    """A built page, parsed."""
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def tagged_notes(out: Path) -> dict[str, list[str]]:

@@ -7,17 +7,10 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from conftest import run_cli, tree
+from conftest import build, tree
 
 OLD = "paper-a/scan-v3.json"
 ALPHA = "papers/2501.00001/index.html"
-
-
-def build(site: Path, *args: str) -> Path:
-    """Build the site with the command line; its output folder."""
-    result = run_cli(site, *args)
-    assert result.code == 0, result.err
-    return site / "_site"
 
 
 def change_list(out: Path) -> list[str]:

@@ -8,22 +8,10 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from conftest import run_cli
+from conftest import build, soup
 
 WEAKEST_FIRST = ["unsupported", "weak", "moderate", "unknown", "supported", "strong"]
 JUDGE_FLAGS = ["LLM judge as the sole scorer", "Judge-only scoring"]
-
-
-def build(site: Path, *args: str) -> Path:
-    """Build the site with the command line; its output folder."""
-    result = run_cli(site, *args)
-    assert result.code == 0, result.err
-    return site / "_site"
-
-
-def soup(path: Path) -> BeautifulSoup:
-    """A built page, parsed."""
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def target(out: Path, page: str, href: str) -> tuple[BeautifulSoup, str]:

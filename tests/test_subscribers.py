@@ -14,17 +14,10 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, build, run_cli, soup
 
 EDITION = "_site/editions/2026-01-15"
 ALPHA_SCAN = "scans/paper-a/scan-v4.json"
-
-
-def build(site: Path, *args: str) -> Path:
-    """Build the site with the command line; its output folder."""
-    result = run_cli(site, *args)
-    assert result.code == 0, result.err
-    return site / "_site"
 
 
 def edit_scan(site: Path, relative: str, change: dict[str, object]) -> None:
@@ -35,11 +28,6 @@ def edit_scan(site: Path, relative: str, change: dict[str, object]) -> None:
         holder, name = (data["paper"], key.removeprefix("paper.")) if key.startswith("paper.") else (data, key)
         holder[name] = value
     path.write_text(json.dumps(data), encoding="utf-8")
-
-
-def soup(path: Path) -> BeautifulSoup:
-    """A page parsed as a browser would."""
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
 
 
 @pytest.fixture
