@@ -40,11 +40,11 @@ def checks_met(scan: Scan) -> dict[str, tuple[str, bool]]:
     }
 
 
-def scan_change(scan: ScanFile) -> Change | None:
-    """What the paper's scan changed from its previous version, if there is one (both read again from their files)."""
+def scan_change(scan: ScanFile, now: Scan) -> Change | None:
+    """What the paper's scan (now, as the page already read it) changed from its previous version, if there is one (read again)."""
     if scan.previous is None:
         return None
-    before, now = scan.previous.scan, scan.scan
+    before = scan.previous.scan
     old_checks, new_checks = checks_met(before), checks_met(now)
     both = [key for key in new_checks if key in old_checks and old_checks[key][1] != new_checks[key][1]]
     old_claims = {words(claim.claim): claim.support for claim in before.claims}

@@ -204,19 +204,18 @@ def build_library(
     relations = Relations(list(papers.values()))
     for paper in papers.values():
         paper.relations = relations
-    by_title = sorted(papers.values(), key=lambda p: (p.citation.title.lower(), p.id))
-    link_citations(by_title, covered_by_key(by_title))
     covered = {scan.id for scan in (covered_scan(n, aliases) for e in content.editions for n in e.notes) if scan}
     library = Library(
         settings,
         editions,
-        by_title,
+        sorted(papers.values(), key=lambda p: (p.citation.title.lower(), p.id)),
         sorted(tags.values(), key=lambda t: (t.name.lower(), t.slug)),
         [p for p in content.pages if drafts or not p.meta.draft],
         scans,
         [s for i, s in scans.items() if i not in covered],
         content,
     )
+    link_citations(library.papers, library.covered)
     check_urls(library, problems)
     return library
 
