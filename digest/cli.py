@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from digest import __version__, pipeline, render, scaffold, scans, serve, write
+from digest import __version__, pipeline, render, scaffold, scans, search, serve, write
 from digest.cache import Cache
 from digest.content import parse_date
 from digest.files import Changed
@@ -222,11 +222,14 @@ def build(args: argparse.Namespace) -> int:
             print(f"  wrote {options.out / path}")
         for path in sorted(site.kept):
             print(f"  kept {options.out / path}")
+        if site.index_seconds is not None:
+            print(f"  indexed {options.out}/{search.FOLDER} (the search index)")
     if not args.quiet:
         lib = site.library
         counts = f"{len(lib.editions)} editions, {len(lib.papers)} papers, {len(site.pages)} pages"
         kept = f" ({len(site.kept)} unchanged files kept)" if site.kept else ""
-        print(f"Built {counts} into {options.out}/ in {seconds:.2f} s{kept}")
+        indexed = f", {site.index_seconds:.2f} s of it the search index" if site.index_seconds is not None else ""
+        print(f"Built {counts} into {options.out}/ in {seconds:.2f} s{indexed}{kept}")
     return OK
 
 

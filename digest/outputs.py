@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest import chart, cite, email, feeds, files, ledger
+from digest import chart, cite, email, feeds, files, ledger, search
 from digest.library import EditionEntry, Library, NoteEntry, PaperEntry, TagEntry
 from digest.problems import Problems
 from digest.urls import page_url
@@ -33,11 +33,12 @@ class Output:
     origin: Path | None = None  # the input it is made for, named if another output wants its path
     absolute: bool = False  # every link absolute (the 404 page, shown at any address)
     page: bool = True  # a web page, listed in the sitemap
+    search: str | None = None  # the Pagefind glob that indexes it: its path, or the pattern its kind shares (see digest.search)
 
 
-def page(path: str, template: str, shows: tuple[NoteEntry, ...] = (), origin: Path | None = None, **values: Any) -> Output:
-    """A web page made from a template."""
-    return Output(path, template=template, values=values, shows=shows, origin=origin)
+def page(path: str, template: str, shows: tuple[NoteEntry, ...] = (), origin: Path | None = None, search: str | None = None, **values: Any) -> Output:
+    """A web page made from a template (search: see Output)."""
+    return Output(path, template=template, values=values, shows=shows, origin=origin, search=search)
 
 
 def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
@@ -49,10 +50,10 @@ def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
         page(ARCHIVE, "archive.html", editions=newest_first),
         page("papers/index.html", "papers.html", papers=lib.papers, chart=chart.hype_chart(lib.papers)),
         page("tags/index.html", "tags.html", tags=lib.tags),
-        Output("claims/index.html", function=ledger.page, values={"template": "claims.html", "path": "claims/index.html"}),
-        Output("flags/index.html", function=ledger.page, values={"template": "flags.html", "path": "flags/index.html"}),
+        *(ledger_page(kind) for kind in ("claims", "flags")),
         *(page(f"{tag.url}index.html", "tag.html", tag=tag) for tag in lib.tags),
-        *(page(f"{page_url(p)}index.html", "page.html", origin=p.path, page=p) for p in lib.pages),
+        *(page(f"{url}index.html", "page.html", origin=p.path, search=f"{url}index.html", page=p) for p in lib.pages for url in [page_url(p)]),
+        *([page(search.PAGE, "search.html")] if lib.settings.search else []),
         Output("404.html", template="404.html", absolute=True),
     ]
     keys = cite.citation_keys(lib)
@@ -67,7 +68,16 @@ def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
         *copies(library, templates, problems),
     ]
     check_paths(outputs, templates, problems)
+    for output in outputs if lib.settings.search else ():
+        if output.path.lower().startswith(search.FOLDER):
+            problems.add(origin(output), f"would be published at /{output.path}, in the search index's folder (see `search` in site.yaml)")
     return outputs
+
+
+def ledger_page(kind: str) -> Output:
+    """`/claims/` or `/flags/`: every claim, or every red flag, of the archive."""
+    path = f"{kind}/index.html"
+    return Output(path, function=ledger.page, values={"template": f"{kind}.html", "path": path}, search=path)
 
 
 def feed_outputs(folder: str, tag: TagEntry | None, notes: tuple[NoteEntry, ...]) -> list[Output]:
@@ -94,7 +104,10 @@ def edition_outputs(edition: EditionEntry, keys: dict[str, str]) -> list[Output]
 def paper_outputs(paper: PaperEntry, keys: dict[str, str]) -> list[Output]:
     """A paper's page (every note on it, and its full scan) and its citation files."""
     origin = paper.scan.path if paper.scan else paper.notes[0].note.path
-    return [page(f"{paper.url}index.html", "paper.html", tuple(paper.notes), origin, paper=paper), *citation_files(paper.url, [paper], keys)]
+    return [
+        page(f"{paper.url}index.html", "paper.html", tuple(paper.notes), origin, search.PAPERS, paper=paper),
+        *citation_files(paper.url, [paper], keys),
+    ]
 
 
 def citation_files(url: str, papers: list[PaperEntry], keys: dict[str, str]) -> list[Output]:

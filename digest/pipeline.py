@@ -1,13 +1,14 @@
-"""The build as a table of contents: settings → scans → content → library → outputs → render → write."""
+"""The build as a table of contents: settings → scans → content → library → outputs → render → write → search index → publish."""
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest import lint, outputs, render, scanfiles, write
+from digest import lint, outputs, render, scanfiles, search, write
 from digest.cache import Cache
 from digest.content import load_content
 from digest.library import Library, build_library
@@ -29,6 +30,7 @@ class Options:
     drafts: bool = False
     cache: Path | None = None  # the build cache folder (see digest.cache); None renders everything
     jobs: int = 1  # processes that render the outputs of a large site
+    search: bool = True  # index the site for search, if site.yaml has it (serve does not: it rebuilds on every edit)
 
     @property
     def inputs(self) -> list[Path]:
@@ -49,6 +51,7 @@ class Site:
     rendered: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
+    index_seconds: float | None = None  # how long the search index took to make, if it was made
 
     def __repr__(self) -> str:
         """A line, not every output (a failed test prints it)."""
@@ -87,19 +90,24 @@ def build(
     kept = {output.path: live for output, key in zip(plan, keys, strict=True) if cache and (live := cache.reusable(output.path, key))}
     todo = [output for output in plan if output.copy is None and output.path not in kept]
     folder = write.Staging(options.out, {o.path for o in plan}, cache.spare if cache else None) if write_output else None
+    index_seconds = None
     try:
         own = render.render_all(renderer, todo, folder, options.jobs, problems)
         if problems.errors:
             return None
         if folder is not None:
-            folder.publish(kept, {output.path: output.copy for output in plan if output.copy})
+            folder.fill(kept, {output.path: output.copy for output in plan if output.copy})
+            index_seconds = index(options, library, folder.folder, plan, problems)
+            if problems.errors:
+                return None
+            folder.publish()
     finally:
         if folder is not None:
             folder.discard()
     if cache is not None and folder is not None:
         strays = {output.path for output, alone in zip(todo, own, strict=True) if not alone}
         save(cache, library, plan, keys, kept, strays, problems)
-    return Site(library, plan, [o.path for o in todo], list(kept), [o.path for o in plan if o.copy])
+    return Site(library, plan, [o.path for o in todo], list(kept), [o.path for o in plan if o.copy], index_seconds)
 
 
 def load(options: Options, problems: Problems, valid: Collection[str] = ()) -> Library | None:
@@ -119,6 +127,15 @@ def load(options: Options, problems: Problems, valid: Collection[str] = ()) -> L
     problems.items += found
     library = build_library(settings, scans, content, options.drafts, problems, broken)
     return None if problems.errors else library
+
+
+def index(options: Options, library: Library, site: Path, plan: list[Output], problems: Problems) -> float | None:
+    """Make the search index of the new site in its folder, if the site and the options want one; how long that took."""
+    if not (options.search and library.settings.search):
+        return None
+    started = time.perf_counter()
+    search.index(site, (output.search for output in plan), problems)
+    return time.perf_counter() - started
 
 
 def save(

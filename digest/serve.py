@@ -151,7 +151,7 @@ class Preview:
         """Listen on the port (OSError if it is taken), then make the temporary folder."""
         self.server = DevServer((HOST, port), self._handler)
         self.folder = Path(tempfile.mkdtemp(prefix="digest-serve-"))
-        self.options = dataclasses.replace(options, out=self.folder / "site", base_url=self.url, cache=None)
+        self.options = dataclasses.replace(options, out=self.folder / "site", base_url=self.url, cache=None, search=False)
         # The manifest kept in memory, the site before the last beside the served one: a rebuild renders and writes what changed.
         self.cache = Cache(None, self.options.out, self.options.text(), spare=self.folder / "spare")
         self.library: Library | None = None  # the last site loaded, kept while only the text of notes changes

@@ -39,6 +39,7 @@ class Settings(BaseModel):
     max_scan_bytes: int = Field(default=DEFAULT_MAX_SCAN_BYTES, ge=1)
     max_markdown_bytes: int = Field(default=DEFAULT_MAX_MARKDOWN_BYTES, ge=1)
     allow_html: bool = False
+    search: bool = True  # a search page, and the Pagefind index the build makes over the pages before publishing them
     feed_limit: int = Field(default=DEFAULT_FEED_LIMIT, ge=0)  # the newest editions in the feeds; 0 for every edition
     # The host name in feed entry ids, `tag:HOST,DATE:edition` (default: base_url's). A site that moves keeps its old
     # host here, so that feed readers do not show every edition again.

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from digest.content import Page
     from digest.library import Library
 
-RESERVED = ("index.html", "editions/", "papers/", "tags/", "claims/", "flags/", "feed.xml", "atom.xml", "feed.json", "sitemap.xml", "404.html")
+RESERVED = (
+    *("index.html", "editions/", "papers/", "tags/", "claims/", "flags/", "search/", "pagefind/"),
+    *("feed.xml", "atom.xml", "feed.json", "sitemap.xml", "404.html"),
+)
 MAX_SLUG = 60
 
 

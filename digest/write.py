@@ -123,15 +123,15 @@ class Staging:
         """Publish a file as it is."""
         shutil.copyfile(source, self.target(relative))
 
-    def publish(self, kept: Mapping[str, str], copies: Mapping[str, Path]) -> None:
-        """Add the old site's unchanged files (kept) and the files published as they are (copies), swap the new site in, keep the old.
-
-        The old site is kept as the spare, or deleted.
-        """
+    def fill(self, kept: Mapping[str, str], copies: Mapping[str, Path]) -> None:
+        """Add the old site's unchanged files (kept) and the files published as they are (copies): the new site is whole."""
         for relative, live in kept.items():
             self.keep(relative, live)
         for relative, source in copies.items():
             self.copy(relative, source)
+
+    def publish(self) -> None:
+        """Swap the new site in and keep the old one as the spare, or delete it."""
         self.write(MARKER, MARKER_TEXT.encode("utf-8"))
         self.folder.chmod(0o755)
         swap(self.folder, self.out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 import sys
@@ -60,6 +61,13 @@ def site(tmp_path: Path) -> Path:
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under folder, by relative path, with its bytes."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def readable(folder: Path) -> dict[str, bytes]:
+    """Every file under folder as tree() gives it, but the search index's: its pages' text (fragments, unzipped), not its binary files."""
+    found = tree(folder)
+    binary = {path for path in found if path.startswith("pagefind/") and not path.endswith((".js", ".css", ".json", ".pf_fragment"))}
+    return {path: gzip.decompress(data) if path.endswith(".pf_fragment") else data for path, data in found.items() if path not in binary}
 
 
 def leftovers(site: Path) -> list[str]:

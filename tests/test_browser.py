@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ HOW_TO_INSTALL = (
     "`pip install -e '.[test]'` (.ci/run does both), or set DIGEST_SKIP_BROWSER=1 to skip the browser tests"
 )
 SCHEMES = ["light", "dark"]
-KINDS = ["home", "archive", "edition", "papers", "paper", "paper-without-scan", "tags", "tag", "claims", "flags", "page", "404"]
+KINDS = ["home", "archive", "edition", "papers", "paper", "paper-without-scan", "tags", "tag", "claims", "flags", "search", "page", "404"]
 
 
 # ---------------------------------------------------------------- the two built sites
@@ -75,7 +76,7 @@ def page_kind(site: Site, path: Path) -> str:
         return "home"
     if parts == ("404.html",):
         return "404"
-    if parts[0] in ("claims", "flags"):
+    if parts[0] in ("claims", "flags", "search"):
         return parts[0]
     if parts[0] in ("editions", "papers", "tags"):
         if len(parts) == 2:
@@ -339,8 +340,9 @@ def test_print_stylesheet_shows_the_whole_scan_without_navigation(sites: dict[st
 def test_pages_read_without_javascript(sites: dict[str, Site], server: str, browser: Any) -> None:
     for name, site in sites.items():
         for page in site.pages():
-            scripts = soup(page).find_all("script")
-            assert all(s.get("type") == "application/ld+json" for s in scripts), f"{name}: {page}: a script that runs"
+            if page_kind(site, page) != "search":
+                scripts = soup(page).find_all("script")
+                assert all(s.get("type") == "application/ld+json" for s in scripts), f"{name}: {page}: a script that runs"
     site = sites["sample"]
     with visit(browser, server, site, site.path("paper"), java_script_enabled=False) as seen:
         group = seen.page.locator("details.check-group").first
@@ -572,3 +574,58 @@ def test_the_footer_spans_the_column_on_every_kind_of_page(sites: dict[str, Site
                 "['main', 'footer.site-footer'].map(s => { const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.width]; })"
             )
             assert footer == main, (kind, main, footer)
+
+
+# ---------------------------------------------------------------- search (Pagefind's index and UI, in Chromium)
+
+RESULTS = "[...document.querySelectorAll('.pagefind-ui__result-link')].map(a => a.getAttribute('href'))"
+
+
+def results(seen: Visit, before: list[str] | None = None) -> list[str]:
+    """The pages Pagefind's UI shows as results, once there are some, other than before, and the same for half a second."""
+    last: list[str] = []
+    for _ in range(60):
+        seen.page.wait_for_timeout(250)
+        now = list(dict.fromkeys(href.split("#")[0] for href in seen.value(RESULTS)))  # a page, then its sections
+        if now and now != before and now == last:
+            return now
+        last = now
+    raise AssertionError(f"no results appeared (last seen: {last})")
+
+
+def paper_type(site: Site, page: Path) -> str:
+    """The paper type a built page shows ("" for none)."""
+    badge = soup(page).select_one(".badge.type")
+    return badge.get_text() if badge else ""
+
+
+def test_search_finds_a_paper_by_its_title_and_a_filter_narrows_the_results(sites: dict[str, Site], server: str, browser: Any) -> None:
+    site = sites["sample"]
+    papers = {f"/{site.name}/{p.parent.relative_to(site.out).as_posix()}/": paper_type(site, p) for p in (site.out / "papers").glob("*/index.html")}
+    kinds = Counter(kind for kind in papers.values() if kind)
+    rarest = min(kinds, key=lambda kind: (kinds[kind], kind))
+    url = next(url for url, kind in papers.items() if kind == rarest)
+    title = soup(site.out / urlsplit(url).path.removeprefix(f"/{site.name}/") / "index.html").select_one(".citation cite").get_text()
+    with visit(browser, server, site, site.path("search"), 1280, 900) as seen:
+        seen.page.fill(".pagefind-ui__search-input", title)
+        found = results(seen)
+        assert found[0] == url, (title, found)
+
+        seen.page.fill(".pagefind-ui__search-input", "wrote")  # in every note's heading
+        broad = results(seen, found)
+        seen.page.locator("details.pagefind-ui__filter-block", has_text="Type").locator("summary").click()
+        seen.page.locator(f'input.pagefind-ui__filter-checkbox[name="type"][value="{rarest}"]').check()
+        narrowed = results(seen, broad)
+        assert sorted(narrowed) == sorted(url for url, kind in papers.items() if kind == rarest), (rarest, narrowed)
+        assert len(broad) > len(narrowed) and seen.page.locator(".pagefind-ui__message").inner_text().startswith(f"{len(narrowed)} result")
+        assert not seen.problems, seen.problems
+
+
+def test_without_javascript_the_search_page_offers_the_papers_index(sites: dict[str, Site], server: str, browser: Any) -> None:
+    site = sites["sample"]
+    with visit(browser, server, site, site.path("search"), java_script_enabled=False) as seen:
+        seen.page.fill("#search-query", "misalignment")
+        seen.page.get_by_role("button", name="Search").click()
+        seen.page.wait_for_load_state()
+        assert urlsplit(seen.page.url).path == f"/{site.name}/papers/"
+        assert seen.page.locator("main h1").inner_text() != "Search"

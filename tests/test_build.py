@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from digest import pipeline, render
 from digest.problems import Problems
 
-from conftest import FIXTURE, ROOT, build, leftovers, run_cli, soup, tree
+from conftest import FIXTURE, ROOT, build, leftovers, readable, run_cli, soup, tree
 from regenerate_golden import GOLDEN, rendered
 
 BASE = "https://fixture.example.org/digest/"
@@ -114,8 +114,8 @@ def test_paper_without_scan_has_a_page_without_scan(site: Path) -> None:
 
 def test_drafts_are_left_out_everywhere_unless_asked(site: Path) -> None:
     out = build(site)
-    everything = b"".join(tree(out).values()).decode()
-    assert "Gamma, in a draft" not in everything and "2026-04-09" not in everything
+    everything = b"".join(readable(out).values()).decode("utf-8", "replace")
+    assert "pagefind/pagefind-entry.json" in tree(out) and "Gamma, in a draft" not in everything and "2026-04-09" not in everything
     assert not (out / "papers/2502.00002").exists()
     with_drafts = build(site, "--drafts")
     assert (with_drafts / "editions/2026-04-09/index.html").is_file()
@@ -200,7 +200,9 @@ def test_verbose_lists_every_file_written(site: Path, cache: list[str]) -> None:
     result = run_cli(site, "--verbose", *cache)
     assert result.code == 0, result.err
     listed = [line.removeprefix("  wrote ") for line in result.out.splitlines() if line.startswith("  wrote ")]
-    assert sorted(listed) == sorted(f"_site/{path}" for path in tree(site / "_site") if path != ".digest-site")
+    index = [path for path in tree(site / "_site") if path.startswith("pagefind/")]
+    assert index and sorted(listed) == sorted(f"_site/{path}" for path in tree(site / "_site") if path != ".digest-site" and path not in index)
+    assert "  indexed _site/pagefind/ (the search index)" in result.out.splitlines()
 
 
 def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
@@ -252,7 +254,8 @@ def test_processes_render_the_same_bytes_and_write_what_they_render(tmp_path: Pa
         assert built["errors"] == []
         sites[jobs] = tree(out)
         writers = dict(line.split()[::-1] for line in log.read_text().splitlines() if not line.endswith(" .digest-site"))
-        assert set(writers) == {path for path in sites[jobs] if path.endswith((".html", ".txt", ".xml", ".bib", ".json"))}
+        rendered = {path for path in sites[jobs] if path.endswith((".html", ".txt", ".xml", ".bib", ".json")) and not path.startswith("pagefind/")}
+        assert set(writers) == rendered
         renderers = set(writers.values())
         assert renderers == {str(built["pid"])} if jobs == 1 else (len(renderers) == 2 and str(built["pid"]) not in renderers)
     assert sites[2] == sites[1] and len(sites[1]) > 300
@@ -289,7 +292,7 @@ def test_a_broken_template_is_reported_and_leaves_the_old_site(tmp_path: Path, s
 
 def test_adding_an_edition_moves_no_url_and_keeps_entry_ids(site: Path) -> None:
     out = build(site)
-    before_pages = set(tree(out))
+    before_pages = {path for path in tree(out) if not path.startswith("pagefind/")}  # the index's files are named by their content
     before_ids = [e.id for e in feedparser.parse((out / "atom.xml").read_bytes()).entries]
     new = site / "content/editions/2026-05-21"
     new.mkdir()

@@ -1,0 +1,104 @@
+"""The search index: Pagefind, run over the new site before it is published, so the index always matches its pages.
+
+The pages to index are the outputs with a `search` glob (papers, the claim and flag indexes, the
+editor's pages); in each, the templates mark what is indexed (`data-pagefind-body`), what is left
+out (`data-pagefind-ignore`) and the filters (`data-pagefind-filter`: tag, paper type, edition, red
+flags, claim support). The search page (`search.html`) loads Pagefind's UI; without JavaScript its
+form leads to the papers index.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+from digest.problems import Problems
+
+PAGE = "search/index.html"
+FOLDER = "pagefind/"  # where Pagefind writes the index, in the site
+PAPERS = "papers/*/index.html"  # every paper page
+TIMEOUT = 3600  # seconds: an index that takes longer is stuck
+SIGNATURE = b"pagefind_dcd"  # what Pagefind's index files start with, once unzipped
+
+
+def glob(patterns: Iterable[str | None]) -> str:
+    """One Pagefind glob matching any of the patterns (paths or globs of the outputs to index)."""
+    return "{" + ",".join(sorted({pattern for pattern in patterns if pattern})) + "}"
+
+
+def index(site: Path, patterns: Iterable[str | None], problems: Problems) -> None:
+    """Index the pages of the site folder that the patterns match into its `pagefind/` folder; a problem if Pagefind fails."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--glob", glob(patterns), "--output-subdir", FOLDER.rstrip("/"), "--quiet"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        problems.add("search", f"the search index could not be made: {error}; set `search: false` in site.yaml to build without search")
+        return
+    if done.returncode != 0:
+        said = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+        why = said[-1] if said else f"Pagefind exited with {done.returncode}"
+        problems.add("search", f"the search index could not be made: {why}; set `search: false` in site.yaml to build without search")
+        return
+    try:
+        settle(site / FOLDER)
+    except OSError as error:
+        problems.add("search", f"the search index could not be written: {error.strerror or error}")
+
+
+def settle(bundle: Path) -> None:
+    """Put the filter indexes Pagefind wrote in one order, so the same pages make the same bytes.
+
+    Pagefind 1.5 lists filters, and each filter's values, in hash-map order, which differs from run
+    to run (its next release sorts them: github.com/Pagefind/pagefind/pull/1124). Each filter file
+    is rewritten sorted and named by its digest, and so are the files that name it. An index in a
+    form this does not know is left as Pagefind wrote it.
+    """
+    entry_file = bundle / "pagefind-entry.json"
+    made: dict[Path, bytes] = {}
+    gone: list[Path] = []
+    try:
+        entry = json.loads(entry_file.read_text(encoding="utf-8"))
+        for language, about in entry["languages"].items():
+            meta_file = bundle / f"pagefind.{about['hash']}.pf_meta"
+            meta = unpack(meta_file.read_bytes())
+            for named in meta[3]:  # the filters, each [name, file hash]
+                old = bundle / "filter" / f"{named[1]}.pf_filter"
+                index = unpack(old.read_bytes())
+                index[1].sort(key=lambda value: value[0])  # each [value, pages]
+                named[1], data = pack(language, index)
+                made[bundle / "filter" / f"{named[1]}.pf_filter"] = data
+                gone.append(old)
+            meta[3].sort(key=lambda named: named[0])
+            about["hash"], data = pack(language, meta)
+            made[bundle / f"pagefind.{about['hash']}.pf_meta"] = data
+            gone.append(meta_file)
+    except (ValueError, KeyError, TypeError, IndexError, cbor2.CBORError):
+        return
+    for path in gone:
+        path.unlink()
+    for path, data in made.items():
+        path.write_bytes(data)
+    entry_file.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def unpack(data: bytes) -> Any:
+    """An index file's content: gzip, then Pagefind's signature, then CBOR that must encode back to the same bytes."""
+    raw = gzip.decompress(data)
+    body = raw[len(SIGNATURE) :]
+    if not raw.startswith(SIGNATURE) or cbor2.dumps(content := cbor2.loads(body)) != body:
+        raise ValueError("not an index file this version knows")
+    return content
+
+
+def pack(language: str, content: Any) -> tuple[str, bytes]:
+    """An index file for content, and its name: the language and the file's digest."""
+    data = gzip.compress(SIGNATURE + cbor2.dumps(content), mtime=0)
+    return f"{language}_{hashlib.sha256(data).hexdigest()[:10]}", data

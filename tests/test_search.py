@@ -1,0 +1,96 @@
+"""Search: the Pagefind index made over the new site before it is published, its filters, the no-JavaScript form, and the setting.
+
+Typing a query and applying a filter in Chromium is in test_browser.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import cbor2
+import pytest
+
+from digest import cli, search
+
+from conftest import build, run_cli, soup, tree
+
+FILTERS = {"tag", "type", "edition", "red flags", "claim support"}
+
+
+def index_files(out: Path) -> dict[str, object]:
+    """What Pagefind wrote: its entry file, and each filter with its values and pages."""
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    filters = {}
+    for path in (out / "pagefind" / "filter").iterdir():
+        name, values = cbor2.loads(gzip.decompress(path.read_bytes()).removeprefix(search.SIGNATURE))
+        filters[name] = {value: sorted(set(pages)) for value, pages in values}
+    return {"entry": entry, "filters": filters}
+
+
+def test_the_index_covers_papers_ledgers_and_pages_with_every_filter(site: Path) -> None:
+    out = build(site)
+    found = index_files(out)
+    languages = found["entry"]["languages"]  # type: ignore[index]
+    papers = [p for p in (out / "papers").iterdir() if p.is_dir()]
+    pages = [p for p in out.iterdir() if p.is_dir() and (p / "index.html").is_file() and p.name not in ("papers", "editions", "tags", "search")]
+    assert [language["page_count"] for language in languages.values()] == [len(papers) + len(pages)]
+    filters = found["filters"]
+    assert set(filters) == FILTERS  # type: ignore[arg-type]
+    tags = {a.get_text() for paper in papers for a in soup(paper / "index.html").select("p.tags a")}
+    assert set(filters["tag"]) == tags  # type: ignore[index]
+    assert set(filters["red flags"]) == {"some", "none"}  # type: ignore[index]
+    assert set(filters["claim support"]) <= {"strong", "supported", "moderate", "weak", "unsupported", "unknown"}  # type: ignore[index]
+
+
+def test_the_same_site_makes_the_same_index_bytes(site: Path, tmp_path: Path) -> None:
+    first = tree(build(site))
+    again = tmp_path / "again"
+    shutil.copytree(site, again, ignore=shutil.ignore_patterns("_site*"))
+    assert {k: v for k, v in tree(build(again)).items() if k.startswith("pagefind/")} == {k: v for k, v in first.items() if k.startswith("pagefind/")}
+
+
+def test_without_javascript_the_search_box_leads_to_the_papers_index(site: Path) -> None:
+    out = build(site)
+    page = soup(out / "search" / "index.html")
+    form = page.select_one("#search form")
+    assert form is not None and form.select_one("input[type=search]") is not None
+    target = urlsplit(urljoin(f"file://{out}/search/index.html", form["action"])).path
+    assert Path(target) / "index.html" == out / "papers" / "index.html"
+    assert page.select_one(f"label[for={form.select_one('input')['id']}]") is not None
+    for built in [out / "index.html", out / "papers" / "index.html", out / "claims" / "index.html"]:
+        assert [a.get_text() for a in soup(built).select("header nav a") if a["href"].endswith("search/")] == ["Search"]
+
+
+def test_search_false_makes_no_index_no_search_page_and_no_link(site: Path) -> None:
+    settings = site / "content" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "search: false\n", encoding="utf-8")
+    out = build(site)
+    assert not (out / "pagefind").exists() and not (out / "search").exists()
+    assert not [a for a in soup(out / "index.html").select("header nav a") if "search" in a["href"]]
+    assert "search/" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_an_index_that_cannot_be_made_fails_the_build_and_keeps_the_site(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = tree(build(site))
+    (site / "content" / "pages" / "about.md").write_text("---\ntitle: About\n---\nChanged.\n", encoding="utf-8")
+    monkeypatch.setattr(search.sys, "executable", shutil.which("false"))  # Pagefind fails as any program can
+    err = io.StringIO()
+    with redirect_stdout(io.StringIO()), redirect_stderr(err):
+        code = cli.main(["build", "--content", str(site / "content"), "--scans", str(site / "scans"), "--out", str(site / "_site")])
+    assert code == 1
+    assert "search index could not be made" in err.getvalue() and "Traceback" not in err.getvalue()
+    assert tree(site / "_site") == before
+
+
+def test_a_static_file_in_the_index_folder_is_refused(site: Path) -> None:
+    static = site / "content" / "static" / "pagefind"
+    static.mkdir(parents=True)
+    (static / "pagefind-ui.js").write_text("alert(1)", encoding="utf-8")
+    result = run_cli(site)
+    assert result.code == 1 and "pagefind/pagefind-ui.js" in result.err and "search" in result.err
