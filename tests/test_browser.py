@@ -629,3 +629,26 @@ def test_without_javascript_the_search_page_offers_the_papers_index(sites: dict[
         seen.page.wait_for_load_state()
         assert urlsplit(seen.page.url).path == f"/{site.name}/papers/"
         assert seen.page.locator("main h1").inner_text() != "Search"
+
+
+def test_hostile_scan_text_found_by_search_stays_text(tmp_path: Path, browser: Any) -> None:
+    hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)> javascript:alert(3) zebrafish'
+    folder = copy_site(FIXTURE, tmp_path / "hostile")
+    scan_file = next(p for p in sorted((folder / "scans").rglob("*.json")) if json.loads(p.read_text(encoding="utf-8")).get("claims"))
+    scan = json.loads(scan_file.read_text(encoding="utf-8"))
+    scan["claims"][0]["claim"] = scan["key_findings"] = hostile
+    scan_file.write_text(json.dumps(scan), encoding="utf-8")
+    site = build_site("hostile", folder, tmp_path / "served" / "hostile")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path / "served")))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with visit(browser, f"http://127.0.0.1:{httpd.server_address[1]}/", site, "search/", 1280, 900) as seen:
+            dialogs: list[str] = []
+            seen.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            seen.page.fill(".pagefind-ui__search-input", "zebrafish")
+            assert results(seen)
+            excerpts = seen.page.locator(".pagefind-ui__result-excerpt").all_inner_texts()
+            assert any("<img src=x onerror=alert(2)>" in text for text in excerpts), excerpts
+            assert seen.page.locator(".pagefind-ui__results img, .pagefind-ui__results script").count() == 0 and not dialogs
+    finally:
+        httpd.shutdown()
