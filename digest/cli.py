@@ -48,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
         help="where to keep what the last build read and wrote, so the next renders only what changed (default: .digest-cache)",
     )
     build.add_argument("--no-cache", dest="cache", action="store_const", const=None, help="build everything, neither reading nor updating the cache")
+    build.add_argument("--no-search", dest="search", action="store_false", help="make no search index (a quicker preview)")
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     new = commands.add_parser(
         "new",

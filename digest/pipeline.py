@@ -39,7 +39,7 @@ class Options:
 
     def text(self) -> str:
         """The options that shape what a build makes, as text (for the cache)."""
-        return repr((*(os.path.abspath(folder) for folder in self.inputs), self.base_url, self.drafts))
+        return repr((*(os.path.abspath(folder) for folder in self.inputs), self.base_url, self.drafts, self.search))
 
 
 @dataclass(repr=False)

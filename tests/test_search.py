@@ -94,3 +94,9 @@ def test_a_static_file_in_the_index_folder_is_refused(site: Path) -> None:
     (static / "pagefind-ui.js").write_text("alert(1)", encoding="utf-8")
     result = run_cli(site)
     assert result.code == 1 and "pagefind/pagefind-ui.js" in result.err and "search" in result.err
+
+
+def test_a_build_after_a_no_search_preview_makes_the_index(site: Path) -> None:
+    out = build(site, "--no-search")
+    assert not (out / "pagefind").exists() and (out / "search" / "index.html").is_file()
+    assert index_files(build(site))["filters"]
