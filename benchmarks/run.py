@@ -208,6 +208,7 @@ def compare(n: int, work: Path, repeat: int, tools: list[str], trash: Trash) -> 
     generate.digest_site(archive, site)
     shutil.copytree(ROOT / "templates", site / "templates")
     commands = {"digest": (digest_build(site, "--no-cache"), site, site / "_site")}
+    commands["no-search"] = (digest_build(site, "--no-cache", "--no-search"), site, site / "_site")  # digest without its search index
     if "hugo" in tools:
         generate.hugo_site(archive, hugo_site)
         commands["hugo"] = ([ensure_hugo(), "--quiet", "--destination", "public"], hugo_site, hugo_site / "public")
@@ -235,7 +236,7 @@ def print_comparison(runs: dict[str, list[Run]]) -> None:
     base = medians["digest"]
     for name, median in medians.items():
         print(
-            f"  {name:8} median {median.seconds:7.2f} s  (digest / {name} = {base.seconds / median.seconds:5.2f})   "
+            f"  {name:9} median {median.seconds:7.2f} s  (digest / {name} = {base.seconds / median.seconds:5.2f})   "
             f"CPU {median.user:6.2f} s user + {median.system:5.2f} s system   "
             f"peak PSS {median.pss / 1024:6.0f} MB  (digest / {name} = {base.pss / median.pss:5.2f})   "
             f"runs: {', '.join(f'{run.seconds:.2f}' for run in runs[name])}",
