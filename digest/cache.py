@@ -42,7 +42,10 @@ from digest.render import Templates
 FORMAT = 1
 MANIFEST = "manifest.json"
 RACY_NS = 2_000_000_000  # a file changed this close before its stat was taken may change again unseen: it counts as changed
-LIBRARIES = ("jinja2", "markdown-it-py", "pydantic", "pydantic-core", "pyyaml", "feedgen", "lxml", "markupsafe", "css-inline", "pagefind", "cbor2")
+LIBRARIES = (
+    *("jinja2", "markdown-it-py", "pydantic", "pydantic-core", "pyyaml", "feedgen", "lxml", "markupsafe", "css-inline"),
+    *("pagefind", "pagefind-bin", "cbor2"),
+)
 
 Stat = list[int]  # size, mtime_ns, ctime_ns, inode
 Record = list[Any]  # an output's key (None for a copied file), and its file's inode, size and mtime_ns once written

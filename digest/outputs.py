@@ -69,7 +69,7 @@ def plan(library: Library, templates: Path, problems: Problems) -> list[Output]:
     ]
     check_paths(outputs, templates, problems)
     for output in outputs if lib.settings.search else ():
-        if output.path.lower().startswith(search.FOLDER):
+        if output.path.lower().startswith(search.FOLDER) or output.path.lower() == search.FOLDER.rstrip("/"):
             problems.add(origin(output), f"would be published at /{output.path}, in the search index's folder (see `search` in site.yaml)")
     return outputs
 

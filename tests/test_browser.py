@@ -637,7 +637,10 @@ def test_hostile_scan_text_found_by_search_stays_text(tmp_path: Path, browser: A
     scan_file = next(p for p in sorted((folder / "scans").rglob("*.json")) if json.loads(p.read_text(encoding="utf-8")).get("claims"))
     scan = json.loads(scan_file.read_text(encoding="utf-8"))
     scan["claims"][0]["claim"] = scan["key_findings"] = hostile
+    scan["paper_type"] = "<img src=x onerror=alert(4)>"  # shown in the filter panel, which Pagefind's UI writes as HTML
     scan_file.write_text(json.dumps(scan), encoding="utf-8")
+    note = next((folder / "content" / "editions").glob("*/01-*.md"))
+    note.write_text(note.read_text(encoding="utf-8").replace("tags: [", "tags: ['<img src=x onerror=alert(5)>', ", 1), encoding="utf-8")
     site = build_site("hostile", folder, tmp_path / "served" / "hostile")
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path / "served")))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -649,6 +652,11 @@ def test_hostile_scan_text_found_by_search_stays_text(tmp_path: Path, browser: A
             assert results(seen)
             excerpts = seen.page.locator(".pagefind-ui__result-excerpt").all_inner_texts()
             assert any("<img src=x onerror=alert(2)>" in text for text in excerpts), excerpts
-            assert seen.page.locator(".pagefind-ui__results img, .pagefind-ui__results script").count() == 0 and not dialogs
+            for name in ("Type", "Tag"):
+                seen.page.locator("details.pagefind-ui__filter-block", has_text=name).locator("summary").click()
+            labels = seen.page.locator(".pagefind-ui__filter-label").all_inner_texts()
+            assert [label for label in labels if label.startswith(("<img src=x onerror=alert(4)>", "<img src=x onerror=alert(5)>"))], labels
+            seen.page.wait_for_timeout(500)
+            assert seen.page.locator("#search img, #search script").count() == 0 and not dialogs, dialogs
     finally:
         httpd.shutdown()

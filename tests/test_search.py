@@ -45,7 +45,7 @@ def test_the_index_covers_papers_ledgers_and_pages_with_every_filter(site: Path)
     tags = {a.get_text() for paper in papers for a in soup(paper / "index.html").select("p.tags a")}
     assert set(filters["tag"]) == tags  # type: ignore[index]
     assert set(filters["red flags"]) == {"some", "none"}  # type: ignore[index]
-    assert set(filters["claim support"]) <= {"strong", "supported", "moderate", "weak", "unsupported", "unknown"}  # type: ignore[index]
+    assert filters["claim support"] and set(filters["claim support"]) <= {"strong", "supported", "moderate", "weak", "unsupported", "unknown"}  # type: ignore[index]
 
 
 def test_the_same_site_makes_the_same_index_bytes(site: Path, tmp_path: Path) -> None:

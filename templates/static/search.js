@@ -7,7 +7,7 @@
   }
   var query = new URLSearchParams(window.location.search).get("q");
   box.replaceChildren();
-  var ui = new PagefindUI({ element: "#search", showSubResults: true, showImages: false, autofocus: !query });
+  var ui = new PagefindUI({ element: "#search", showSubResults: true, showImages: false });
   var input = box.querySelector("input");
   if (input) {
     // A visible label, as the form had: the UI's own input is named only by its placeholder.
