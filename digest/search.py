@@ -23,6 +23,7 @@ from typing import Any
 
 import cbor2
 
+from digest import render
 from digest.problems import Problems
 
 PAGE = "search/index.html"
@@ -48,9 +49,19 @@ def index(site: Path, patterns: Iterable[str | None], problems: Problems) -> Non
     # Pagefind also reads a pagefind.yml in its working folder and PAGEFIND_* variables: neither may change the site.
     environment = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_") or name == "PAGEFIND_BINARY_PATH"}
     hint = "set `search: false` in site.yaml to build without search"
+    parent = os.getpid()
     try:
         with tempfile.TemporaryDirectory(prefix="digest-pagefind-") as nowhere:
-            done = subprocess.run(command, cwd=nowhere, env=environment, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+            done = subprocess.run(
+                command,
+                cwd=nowhere,
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                check=False,
+                preexec_fn=lambda: render.die_with_parent(parent),  # a killed build's Pagefind must not write on into the next one's folder
+            )
     except (OSError, subprocess.TimeoutExpired) as error:
         problems.add("search", f"the search index could not be made: {error}; {hint}")
         return

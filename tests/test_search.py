@@ -9,16 +9,20 @@ import gzip
 import io
 import json
 import shutil
+import subprocess
+import sys
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import cbor2
 import pytest
+from test_hardening import big_site
 
 from digest import cli, search
 
-from conftest import build, run_cli, soup, tree
+from conftest import ROOT, build, run_cli, soup, tree
 
 FILTERS = {"tag", "type", "edition", "red flags", "claim support"}
 
@@ -100,3 +104,40 @@ def test_a_build_after_a_no_search_preview_makes_the_index(site: Path) -> None:
     out = build(site, "--no-search")
     assert not (out / "pagefind").exists() and (out / "search" / "index.html").is_file()
     assert index_files(build(site))["filters"]
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """The processes whose parent is pid, with their command lines (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_pagefind_ends_with_a_killed_build(site: Path) -> None:
+    big_site(site, 600)  # enough pages that Pagefind runs for a while
+    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--templates", str(ROOT / "templates"), "--quiet"], cwd=site)
+    indexing: list[int] = []
+    for _ in range(6000):
+        indexing = [pid for pid, line in children(build.pid) if "--site" in line]
+        if indexing or build.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert indexing, "the build ended before Pagefind could be seen"
+    build.kill()
+    build.wait()
+    time.sleep(0.2)  # Linux ends it at once; on its own it would index for a second or more
+    assert not alive(indexing[0]), "Pagefind went on indexing after its build was killed"
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (not ended, nor a zombie waiting for its parent to collect it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
