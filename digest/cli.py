@@ -311,7 +311,7 @@ def serve_site(args: argparse.Namespace) -> int:
         return USAGE
     with preview:
         drafts = "shown" if options.drafts else "hidden"
-        print(f"Serving {preview.url} (drafts {drafts}), built in {preview.folder}; Ctrl-C to stop", flush=True)
+        print(f"Serving {preview.url} (drafts {drafts}; no search index, `build` makes it), built in {preview.folder}; Ctrl-C to stop", flush=True)
         report_attempt(preview.rebuild())
         preview.start()
         preview.watch(report_attempt)

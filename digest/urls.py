@@ -15,10 +15,8 @@ if TYPE_CHECKING:
     from digest.content import Page
     from digest.library import Library
 
-RESERVED = (
-    *("index.html", "editions/", "papers/", "tags/", "claims/", "flags/", "search/", "pagefind/"),
-    *("feed.xml", "atom.xml", "feed.json", "sitemap.xml", "404.html"),
-)
+RESERVED = ("index.html", "editions/", "papers/", "tags/", "claims/", "flags/", "feed.xml", "atom.xml", "feed.json", "sitemap.xml", "404.html")
+SEARCH = ("search/", "pagefind/")  # reserved too, unless the site has no search
 MAX_SLUG = 60
 
 
@@ -54,7 +52,7 @@ def check_urls(library: Library, problems: Problems) -> None:
         owners.setdefault(key, source)
 
     for page in library.pages:
-        if page_url(page) in RESERVED:
+        if page_url(page) in RESERVED or (library.settings.search and page_url(page) in SEARCH):
             problems.add(page.path, f"a page named {page.slug!r} would replace the site's own /{page_url(page)}")
         claim(page_url(page), page.path)
     for paper in library.papers:

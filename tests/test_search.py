@@ -141,3 +141,11 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_site_without_search_may_have_a_page_named_search(site: Path) -> None:
+    (site / "content" / "pages" / "search.md").write_text("---\ntitle: Searching\n---\nAsk the editors.\n", encoding="utf-8")
+    assert run_cli(site).code == 1  # the search page's address
+    settings = site / "content" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "search: false\n", encoding="utf-8")
+    assert soup(build(site) / "search" / "index.html").select_one("main h1").get_text() == "Searching"
