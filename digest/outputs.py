@@ -105,7 +105,7 @@ def paper_outputs(paper: PaperEntry, keys: dict[str, str]) -> list[Output]:
     """A paper's page (every note on it, and its full scan) and its citation files."""
     origin = paper.scan.path if paper.scan else paper.notes[0].note.path
     return [
-        page(f"{paper.url}index.html", "paper.html", tuple(paper.notes), origin, search.PAPERS, paper=paper),
+        page(f"{paper.url}index.html", "paper.html", tuple(paper.notes), origin, search=search.PAPERS, paper=paper),
         *citation_files(paper.url, [paper], keys),
     ]
 

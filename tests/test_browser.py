@@ -593,7 +593,7 @@ def results(seen: Visit, before: list[str] | None = None) -> list[str]:
     raise AssertionError(f"no results appeared (last seen: {last})")
 
 
-def paper_type(site: Site, page: Path) -> str:
+def paper_type(page: Path) -> str:
     """The paper type a built page shows ("" for none)."""
     badge = soup(page).select_one(".badge.type")
     return badge.get_text() if badge else ""
@@ -601,7 +601,7 @@ def paper_type(site: Site, page: Path) -> str:
 
 def test_search_finds_a_paper_by_its_title_and_a_filter_narrows_the_results(sites: dict[str, Site], server: str, browser: Any) -> None:
     site = sites["sample"]
-    papers = {f"/{site.name}/{p.parent.relative_to(site.out).as_posix()}/": paper_type(site, p) for p in (site.out / "papers").glob("*/index.html")}
+    papers = {f"/{site.name}/{p.parent.relative_to(site.out).as_posix()}/": paper_type(p) for p in (site.out / "papers").glob("*/index.html")}
     kinds = Counter(kind for kind in papers.values() if kind)
     rarest = min(kinds, key=lambda kind: (kinds[kind], kind))
     url = next(url for url, kind in papers.items() if kind == rarest)

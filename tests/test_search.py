@@ -149,3 +149,20 @@ def test_a_site_without_search_may_have_a_page_named_search(site: Path) -> None:
     settings = site / "content" / "site.yaml"
     settings.write_text(settings.read_text(encoding="utf-8") + "search: false\n", encoding="utf-8")
     assert soup(build(site) / "search" / "index.html").select_one("main h1").get_text() == "Searching"
+
+
+def test_pagefind_settings_outside_the_site_change_nothing(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (site / "pagefind.yml").write_text("force_language: fr\n", encoding="utf-8")  # in the folder the build is run from
+    monkeypatch.setenv("PAGEFIND_FORCE_LANGUAGE", "fr")
+    assert list(index_files(build(site))["entry"]["languages"]) == ["en"]  # type: ignore[index]
+
+
+def test_an_index_of_a_form_digest_does_not_know_fails_the_build_and_keeps_the_site(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = tree(build(site))
+    (site / "content" / "pages" / "about.md").write_text("---\ntitle: About\n---\nChanged.\n", encoding="utf-8")
+    monkeypatch.setattr(search, "SIGNATURE", b"pagefind_v2")  # as a later Pagefind might write its files
+    err = io.StringIO()
+    with redirect_stdout(io.StringIO()), redirect_stderr(err):
+        code = cli.main(["build", "--content", str(site / "content"), "--scans", str(site / "scans"), "--out", str(site / "_site")])
+    assert code == 1 and "in a form this version of digest does not know" in err.getvalue() and "Traceback" not in err.getvalue()
+    assert tree(site / "_site") == before
